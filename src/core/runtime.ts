@@ -1,0 +1,189 @@
+import type { Logger as PinoLogger } from 'pino';
+import type { EntityName } from '../domain/entities.js';
+import type { Repositories } from '../domain/repositories.js';
+import type {
+  AuthPluginInstance,
+  HealthReport,
+  PluginInstance,
+  RepositoryPluginInstance,
+  ServicePluginInstance,
+} from '../plugin-api/contract.js';
+import type { Diagnostic } from '../config/diagnostics.js';
+import type { LoadedConfiguration } from '../config/load.js';
+import { toDotted } from '../config/pointer.js';
+import type { InstancePlan } from '../config/types.js';
+import { asPluginLogger } from './logger.js';
+import { causeChain, PluginError } from './plugin-errors.js';
+
+export interface RunningInstance {
+  readonly plan: InstancePlan;
+  readonly instance: PluginInstance;
+}
+
+export interface InstanceHealth extends HealthReport {
+  readonly id: string;
+  readonly plugin: string;
+}
+
+/**
+ * Creates every planned plugin instance. A factory that throws becomes a diagnostic at the
+ * instance's place in the file, like any other configuration problem.
+ */
+export async function createInstances(
+  loaded: LoadedConfiguration,
+  logger: PinoLogger,
+): Promise<{ instances: RunningInstance[]; diagnostics: Diagnostic[] }> {
+  const instances: RunningInstance[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const plan of loaded.instances) {
+    const child = logger.child({ plugin: plan.plugin.type, instance: plan.id });
+    try {
+      const instance = await plan.plugin.definition.create(structuredClone(plan.options), {
+        instanceId: plan.id,
+        name: plan.name,
+        ...(plan.entity ? { entity: plan.entity } : {}),
+        fromDefault: plan.fromDefault,
+        logger: asPluginLogger(child),
+        configDir: loaded.configDir,
+      });
+      if (instance === null || typeof instance !== 'object') {
+        throw new Error('create() returned no instance');
+      }
+      checkInstanceShape(plan, instance);
+      instances.push({ plan, instance });
+    } catch (error) {
+      diagnostics.push({
+        code: 'JULEE_PLUGIN_CREATE_FAILED',
+        severity: 'error',
+        file: loaded.source.file,
+        ...loaded.source.locate([...plan.path, 'type']),
+        path: toDotted(plan.path),
+        message: `${plan.kind} plugin "${plan.plugin.type}" could not create ${plan.id}: ${causeChain(error)}`,
+      });
+    }
+  }
+  return { instances, diagnostics };
+}
+
+function checkInstanceShape(plan: InstancePlan, instance: object): void {
+  const missing = (what: string) => new Error(`the ${plan.kind} plugin's instance has no ${what}`);
+  if (plan.kind === 'repository' && !('repository' in instance)) throw missing('repository');
+  if (plan.kind === 'auth' && typeof (instance as AuthPluginInstance).authenticate !== 'function') {
+    throw missing('authenticate() method');
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string, id: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new PluginError('JULEE_PLUGIN_TIMEOUT', `${id} did not ${what} within ${ms} ms`, {
+            details: { instance: id, phase: what, timeout_ms: ms },
+          }),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Starts instances in order and stops the started ones in reverse order. */
+export class PluginRuntime {
+  private started: RunningInstance[] = [];
+
+  constructor(
+    readonly instances: readonly RunningInstance[],
+    private readonly logger: PinoLogger,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Starts each instance with a per-instance timeout. When one fails, the ones already started
+   * are stopped again and the error says which instance failed and why.
+   */
+  async start(): Promise<void> {
+    for (const running of this.instances) {
+      const { plan, instance } = running;
+      if (instance.start) {
+        const controller = new AbortController();
+        const begun = Date.now();
+        try {
+          await withTimeout(instance.start(controller.signal), this.timeoutMs, 'start', plan.id);
+        } catch (error) {
+          controller.abort();
+          await this.stop();
+          if (error instanceof PluginError && error.code === 'JULEE_PLUGIN_TIMEOUT') throw error;
+          throw new PluginError(
+            'JULEE_PLUGIN_START_FAILED',
+            `${plan.id} (${plan.kind} plugin "${plan.plugin.type}") failed to start: ${causeChain(error)}`,
+            { cause: error, details: { instance: plan.id } },
+          );
+        }
+        this.logger.debug(
+          { instance: plan.id, plugin: plan.plugin.type, ms: Date.now() - begun },
+          'plugin instance started',
+        );
+      }
+      this.started.push(running);
+    }
+  }
+
+  /** Stops started instances in reverse order; a failing stop is logged and the rest go on. */
+  async stop(): Promise<void> {
+    const toStop = this.started.reverse();
+    this.started = [];
+    for (const { plan, instance } of toStop) {
+      if (!instance.stop) continue;
+      try {
+        await withTimeout(instance.stop(), this.timeoutMs, 'stop', plan.id);
+      } catch (error) {
+        this.logger.error(
+          { instance: plan.id, plugin: plan.plugin.type, err: causeChain(error) },
+          'plugin instance failed to stop',
+        );
+      }
+    }
+  }
+
+  /** Health of every instance; one that has no health check is ok while it runs. */
+  async health(timeoutMs = 5000): Promise<InstanceHealth[]> {
+    return Promise.all(
+      this.instances.map(async ({ plan, instance }) => {
+        const base = { id: plan.id, plugin: plan.plugin.type };
+        if (!instance.health) return { ...base, status: 'ok' as const };
+        try {
+          const report = await withTimeout(instance.health(), timeoutMs, 'report health', plan.id);
+          return { ...base, ...report };
+        } catch (error) {
+          return { ...base, status: 'down' as const, detail: causeChain(error) };
+        }
+      }),
+    );
+  }
+
+  /** The repositories by entity kind, for the use cases. */
+  repositories(): Repositories {
+    const out: Partial<Record<EntityName, unknown>> = {};
+    for (const { plan, instance } of this.instances) {
+      if (plan.kind === 'repository' && plan.entity) {
+        out[plan.entity] = (instance as RepositoryPluginInstance).repository;
+      }
+    }
+    return out as Repositories;
+  }
+
+  services(): ReadonlyMap<string, ServicePluginInstance> {
+    const out = new Map<string, ServicePluginInstance>();
+    for (const { plan, instance } of this.instances) {
+      if (plan.kind === 'service') out.set(plan.name, instance);
+    }
+    return out;
+  }
+
+  auth(): AuthPluginInstance | undefined {
+    const found = this.instances.find((i) => i.plan.kind === 'auth');
+    return found?.instance as AuthPluginInstance | undefined;
+  }
+}
