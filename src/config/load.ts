@@ -171,13 +171,13 @@ export async function loadConfiguration(options: LoadOptions = {}): Promise<Load
         validators.set(plugin, ajv.compile(plugin.definition.optionsSchema));
       } catch (error) {
         validators.set(plugin, undefined);
+        const index = (config.plugins ?? []).indexOf(plugin.specifier);
         diagnostics.push({
           code: 'JULEE_PLUGIN_INVALID',
           severity: 'error',
-          file,
-          line: 0,
-          col: 0,
-          path: '',
+          file: plugin.source === 'builtin' ? '<built-in plugins>' : file,
+          ...(index >= 0 ? source.locate(['plugins', index]) : { line: 0, col: 0 }),
+          path: index >= 0 ? `plugins[${index}]` : '',
           message: `${plugin.kind} plugin "${plugin.type}" (${plugin.specifier}) has an invalid options schema: ${(error as Error).message}`,
         });
       }
