@@ -7,7 +7,7 @@ module.exports = {
         'src/domain holds entities, ports and use cases: it imports only itself, the shared error ' +
         'kernel, ajv, and node:crypto. No frameworks, no infrastructure, no I/O.',
       severity: 'error',
-      from: { path: '^src/domain/' },
+      from: { path: '^src/domain/', pathNot: '\\.test\\.ts$' },
       to: {
         pathNot: [
           '^src/domain/',
@@ -24,7 +24,14 @@ module.exports = {
       comment: 'Plugins import the runtime only through src/plugin-api (the public plugin API).',
       severity: 'error',
       from: { path: '^plugins/' },
-      to: { path: '^src/', pathNot: '^src/plugin-api/' },
+      to: { path: '^src/', pathNot: '^src/(plugin-api|testing)/' },
+    },
+    {
+      name: 'testing-kit-only-in-tests',
+      comment: 'The conformance kits (src/testing) import vitest: only test files may use them.',
+      severity: 'error',
+      from: { path: '^(src|plugins)/', pathNot: '(\\.test\\.ts$|^src/testing/)' },
+      to: { path: '^src/testing/' },
     },
     {
       name: 'no-test-imports',

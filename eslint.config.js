@@ -34,4 +34,8 @@ export default tseslint.config(
     },
   },
   { files: ['*.js', 'bin/*.js', '*.cjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
 );
