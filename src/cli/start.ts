@@ -5,6 +5,7 @@ import { createLogger } from '../core/logger.js';
 import { packageInfo } from '../core/package-info.js';
 import { causeChain } from '../core/plugin-errors.js';
 import { createInstances, PluginRuntime } from '../core/runtime.js';
+import { loadStartupFixtures } from '../core/startup-fixtures.js';
 import { renderDiagnostics, type Output } from './output.js';
 
 /** `julee start`: load, validate, create and start plugins, then run the role until stopped. */
@@ -53,6 +54,7 @@ export async function runStart(
   let server: RunningServer | undefined;
   try {
     await runtime.start();
+    await loadStartupFixtures(config, loaded.configDir, runtime.repositories(), logger);
     const app = createApp({
       logger,
       version,

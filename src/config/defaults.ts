@@ -16,6 +16,8 @@ repositories:
 services:
   knowledge:
     type: scripted
+fixtures:
+  enabled: true
 logging:
   level: info
   format: auto

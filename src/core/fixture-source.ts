@@ -1,11 +1,11 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve, isAbsolute } from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError, NotFoundError, StorageError } from '../errors/julee-error.js';
 import type { ByteSource } from '../domain/repositories.js';
 import type { FixtureSource } from '../domain/use-cases/initialize-system-data.js';
+import { packageInfo } from './package-info.js';
 
 function isMissing(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -77,17 +77,5 @@ export class DirectoryFixtureSource implements FixtureSource {
  * julee-runtime, found from this module whether it runs from src/ or from dist/.
  */
 export function defaultFixturesDirectory(): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(directory, 'package.json');
-    if (existsSync(manifest)) {
-      const name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name;
-      if (name === 'julee-runtime') return join(directory, 'fixtures');
-    }
-    const parent = dirname(directory);
-    if (parent === directory) {
-      throw new NotFoundError('Cannot find the julee-runtime package folder and its fixtures');
-    }
-    directory = parent;
-  }
+  return join(packageInfo().root, 'fixtures');
 }

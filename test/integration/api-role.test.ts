@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,5 +134,32 @@ plugins: [${ECHO_PLUGIN}]
     expect(exit.code).toBe(1);
     expect(running.stderr()).toContain('failed to start');
     expect(running.stderr()).not.toMatch(/^\s+at .+:\d+:\d+/m);
+  });
+
+  it('loads the demo fixtures once: a second start finds them all in place', async () => {
+    const file = writeConfig('fixtures:\n  enabled: true\n');
+    running = spawnJulee(['start', '--config', file]);
+    const first = await running.waitForLog('fixtures loaded');
+    expect(first).toMatchObject({ created: 16, existing: 0, problems: 0 });
+    running.child.kill('SIGTERM');
+    expect((await running.exited()).code).toBe(0);
+
+    running = spawnJulee(['start', '--config', file]);
+    const second = await running.waitForLog('fixtures loaded');
+    expect(second).toMatchObject({ created: 0, existing: 16, problems: 0 });
+  });
+
+  it('refuses to start when fixtures are broken and on_error is fail', async () => {
+    const file = writeConfig('fixtures:\n  enabled: true\n  path: ./broken-fixtures\n');
+    const dir = join(file, '..', 'broken-fixtures');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'knowledge_service_configs.yaml'),
+      'knowledge_services:\n  - knowledge_service_id: ks-1\n    name: ""\n',
+    );
+    running = spawnJulee(['start', '--config', file]);
+    const exit = await running.exited();
+    expect(exit.code).toBe(1);
+    expect(running.stderr()).toContain('knowledge_service_configs.yaml entry 0');
   });
 });
