@@ -168,7 +168,7 @@ export async function loadPluginModule(
     'default' in exported &&
     !('kind' in exported)
   ) {
-    exported = (exported).default;
+    exported = exported.default;
   }
   const definitions = Array.isArray(exported) ? exported : [exported];
   if (definitions.length === 0) {

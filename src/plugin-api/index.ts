@@ -30,3 +30,18 @@ export {
   NotFoundError,
   StorageError,
 } from '../errors/julee-error.js';
+// The object-store storage layer that the built-in repository plugins share.
+export type { ObjectStore } from '../storage/object-store.js';
+export {
+  createObjectStoreRepository,
+  systemClock,
+  withKeyPrefix,
+  type ObjectStoreRepositoryOptions,
+} from '../storage/object-store-repository.js';
+export {
+  entityKey,
+  idFromEntityKey,
+  MAX_LIST_LIMIT,
+} from '../storage/object-store-entity-repository.js';
+export { CONTENT_UPLOAD_PREFIX, contentKey } from '../storage/object-store-document-repository.js';
+export { ContentHasher, isMultihash, multihashOf } from '../domain/content-hash.js';
