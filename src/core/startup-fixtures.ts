@@ -9,7 +9,7 @@ import {
 } from '../domain/use-cases/initialize-system-data.js';
 import { JuleeError } from '../errors/julee-error.js';
 import { defaultFixturesDirectory, DirectoryFixtureSource } from './fixture-source.js';
-import { systemClock } from './system-clock.js';
+import { systemClock } from '../storage/object-store-repository.js';
 
 /**
  * Loads the configured fixtures at startup (`fixtures.enabled`). Existing entities are left alone,
