@@ -14,6 +14,9 @@ export async function runStart(
   output: Output,
   stopSignal?: Promise<void>,
 ): Promise<number> {
+  // Listen for SIGTERM/SIGINT from the very beginning: a stop during startup waits for startup to
+  // finish and then shuts down cleanly instead of killing the process half-way.
+  const stopRequested = waitForStop(stopSignal);
   const loaded = await loadConfiguration(loadOptions);
   const sourceText = (file: string) => (file === loaded.file ? loaded.source.text : undefined);
   if (!loaded.ok) {
@@ -82,7 +85,7 @@ export async function runStart(
     'julee ready',
   );
 
-  const signal = await waitForStop(stopSignal);
+  const signal = await stopRequested;
   logger.info({ signal }, 'julee stopping');
   accepting = false;
   const stopping = (async () => {
