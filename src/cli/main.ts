@@ -105,7 +105,7 @@ async function dispatch(
         return usage(`unknown format "${format}" for plugins list (text or json)`);
       }
       const loaded = await loadConfiguration(loadOptions);
-      const pluginErrors = loaded.diagnostics.filter((d) => d.code.startsWith('JULEE_PLUGIN'));
+      const pluginErrors = loaded.diagnostics.filter((d) => /^JULEE_PLUGIN_/.test(d.code));
       if (pluginErrors.length > 0)
         return reportInvalid({ ...loaded, diagnostics: pluginErrors }, output, 'text');
       const rows = loaded.plugins.map((p) => ({
@@ -123,7 +123,7 @@ async function dispatch(
     }
     case 'schema': {
       const loaded = await loadConfiguration(loadOptions);
-      const pluginErrors = loaded.diagnostics.filter((d) => d.code.startsWith('JULEE_PLUGIN'));
+      const pluginErrors = loaded.diagnostics.filter((d) => /^JULEE_PLUGIN_/.test(d.code));
       if (pluginErrors.length > 0)
         return reportInvalid({ ...loaded, diagnostics: pluginErrors }, output, 'text');
       output.out(JSON.stringify(combinedSchema(loaded.plugins), null, 2));
