@@ -28,6 +28,12 @@ export interface QueryRequest {
   readonly options?: ModelOptions;
   /** Text placed as the start of the model's answer (prefill), e.g. "{". */
   readonly assistantPrompt?: string | null;
+  /**
+   * Reads a registered document's bytes again. Used when the instance sends documents inline
+   * (no provider file id) and no longer holds their bytes, e.g. on another worker or after a
+   * restart. Without it such a query fails with JULEE_KNOWLEDGE_DOCUMENT_UNAVAILABLE.
+   */
+  readonly openContent?: (file: FileRegistration) => Promise<ByteSource>;
 }
 
 export interface TokenUsage {
@@ -63,6 +69,13 @@ export interface QueryResult {
   /** How the schema reached the provider: natively, or as instructions in the prompt. */
   readonly structured_output_mode: 'native' | 'instructions' | 'none';
   readonly attempts: readonly QueryAttempt[];
+  /**
+   * SHA-256 multihash of the schema exactly as the provider received it (after projection to its
+   * structured-output subset); null when no schema went natively.
+   */
+  readonly projected_schema_hash?: string | null;
+  /** Why the schema went as instructions, or which constraints were relaxed for the provider. */
+  readonly structured_output_notes?: readonly string[];
 }
 
 export interface CallOptions {
@@ -70,10 +83,23 @@ export interface CallOptions {
 }
 
 /**
+ * Durable storage of registrations, so that a restarted worker reuses what earlier runs uploaded.
+ * Keyed by (service instance, content hash); `put` replaces. Implementations must be safe to call
+ * concurrently; a failing store only costs a new upload, so services treat its errors as misses.
+ */
+export interface FileRegistrationStore {
+  get(serviceInstance: string, contentMultihash: string): Promise<FileRegistration | null>;
+  put(registration: FileRegistration): Promise<void>;
+  /** Forgets a registration the provider no longer knows (an expired or deleted file). */
+  delete(serviceInstance: string, contentMultihash: string): Promise<void>;
+}
+
+/**
  * An LLM-backed knowledge service. Implementations are plugins of kind `service`.
  * `registerFile` is idempotent per (service instance, content hash): registering the same content
  * twice reuses the first registration. Both methods throw KnowledgeServiceError, whose `retryable`
  * says whether calling again may help; neither retries internally beyond the provider SDK's minimum.
+ * Errors thrown by `openContent` itself (a JuleeError from the repository) pass through unchanged.
  */
 export interface KnowledgeService {
   registerFile(
@@ -82,4 +108,9 @@ export interface KnowledgeService {
     options?: CallOptions,
   ): Promise<FileRegistration>;
   executeQuery(request: QueryRequest, options?: CallOptions): Promise<QueryResult>;
+  /**
+   * Adds a durable registration store behind the instance's in-memory cache. Called by the runtime
+   * before first use; services that keep nothing at the provider may leave it out.
+   */
+  useRegistrationStore?(store: FileRegistrationStore): void;
 }

@@ -45,3 +45,40 @@ export {
 } from '../storage/object-store-entity-repository.js';
 export { CONTENT_UPLOAD_PREFIX, contentKey } from '../storage/object-store-document-repository.js';
 export { ContentHasher, isMultihash, multihashOf } from '../domain/content-hash.js';
+// Knowledge services: the provider-neutral machinery that service plugins build on.
+export {
+  KNOWLEDGE_ERROR_CODES,
+  KnowledgeServiceError,
+  isKnowledgeServiceError,
+  type KnowledgeErrorCode,
+  type KnowledgeServiceErrorOptions,
+} from '../errors/knowledge-errors.js';
+export {
+  ProviderKnowledgeService,
+  type KnowledgeServiceSettings,
+} from '../knowledge/provider-knowledge-service.js';
+export type {
+  AnswerOutcome,
+  CallDocument,
+  ConversationTurn,
+  KnowledgeProvider,
+  ProviderAnswer,
+  ProviderCall,
+  RegistrationMode,
+} from '../knowledge/provider.js';
+export type { SpooledDocument } from '../knowledge/document-bytes.js';
+export type { ProviderRegistration } from '../knowledge/registration-cache.js';
+export {
+  commonKnowledgeOptionProperties,
+  documentKind,
+  knowledgeSettings,
+  type CommonKnowledgeOptions,
+  type DocumentKind,
+} from '../knowledge/service-options.js';
+export { toKnowledgeError, retryAfterFromHeaders } from '../knowledge/provider-errors.js';
+export { projectSchema, type StructuredOutputDialect } from '../knowledge/schema-projection.js';
+export { parseJsonAnswer } from '../knowledge/answer-parser.js';
+export {
+  createStreamingUploadFetch,
+  type FetchFunction,
+} from '../knowledge/streaming-upload-fetch.js';

@@ -9,3 +9,15 @@ export {
   type RepositoryConformanceSubject,
 } from './conformance-support.js';
 export { sampleEntity } from './sample-entities.js';
+export { runKnowledgeServiceConformance } from './knowledge-conformance.js';
+export {
+  conformanceDocument,
+  memoryRegistrationStore,
+  samplePdfBytes,
+  type ConformanceErrorKind,
+  type ConformanceReply,
+  type KnowledgeConformanceAdapter,
+  type KnowledgeConformanceOptions,
+  type KnowledgeConformanceSetup,
+  type KnowledgeConformanceSubject,
+} from './knowledge-conformance-support.js';
