@@ -1,4 +1,5 @@
 import type { Logger as PinoLogger } from 'pino';
+import type { ConfiguredKnowledgeService } from '../domain/assembly/service-resolver.js';
 import type { EntityName } from '../domain/entities.js';
 import type { Repositories } from '../domain/repositories.js';
 import type {
@@ -178,6 +179,18 @@ export class PluginRuntime {
     const out = new Map<string, ServicePluginInstance>();
     for (const { plan, instance } of this.instances) {
       if (plan.kind === 'service') out.set(plan.name, instance);
+    }
+    return out;
+  }
+
+  /** The configured knowledge services, for resolving KnowledgeServiceConfigs to instances. */
+  knowledgeServices(): ConfiguredKnowledgeService[] {
+    const out: ConfiguredKnowledgeService[] = [];
+    for (const { plan, instance } of this.instances) {
+      const knowledge = (instance as ServicePluginInstance).knowledge;
+      if (plan.kind === 'service' && knowledge) {
+        out.push({ name: plan.name, type: plan.plugin.type, service: knowledge });
+      }
     }
     return out;
   }
