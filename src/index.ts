@@ -1,0 +1,2 @@
+// The package root: the plugin contract, for `import { definePlugin } from 'julee-runtime'`.
+export * from './plugin-api/index.js';
