@@ -27,8 +27,7 @@ function setAt(target: unknown, path: readonly (string | number)[], value: unkno
  */
 export function redactedConfig(loaded: LoadedConfiguration): Record<string, unknown> {
   const effective = structuredClone(loaded.source.data) as Record<string, unknown>;
-  for (const path of secretPaths(configSchema, effective))
-    setAt(effective, path, REDACTED);
+  for (const path of secretPaths(configSchema, effective)) setAt(effective, path, REDACTED);
   const done = new Set<string>();
   for (const plan of loaded.instances) {
     const key = plan.path.join('.');

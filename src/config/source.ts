@@ -108,9 +108,7 @@ export function parseConfigText(file: string, text: string): ParseResult {
     return { source: new ConfigSource(file, text, undefined), diagnostics };
   }
   const locations = new Map<string, NodeLocation>();
-  const data = new TreeBuilder(doc, locations, at, diagnostics, file).build(
-    doc.contents,
-  );
+  const data = new TreeBuilder(doc, locations, at, diagnostics, file).build(doc.contents);
   return { source: new ConfigSource(file, text, data, locations), diagnostics };
 }
 
