@@ -188,3 +188,39 @@ describe('repository-filesystem plugin', () => {
     ).rejects.toMatchObject({ code: 'JULEE_INPUT_INVALID' });
   });
 });
+
+describe('filesystem repository folders', () => {
+  it('stores an entity kind under the folder named by bucket, and content under content_bucket', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'julee-fs-bucket-'));
+    const instance = await filesystemPlugin.create(
+      {
+        data_dir: './data',
+        fsync: false,
+        bucket: 'documents',
+        content_bucket: 'documents-content',
+      },
+      contextFor('document', directory),
+    );
+    await instance.start?.(new AbortController().signal);
+    const repository = instance.repository as Repositories['document'];
+    const stored = await repository.putContent(Readable.from([Buffer.from('minutes')]));
+    expect(await readdir(join(directory, 'data', 'documents-content'))).toContain(
+      stored.content_multihash,
+    );
+    expect(await readdir(join(directory, 'data'))).toEqual(
+      expect.arrayContaining(['documents', 'documents-content']),
+    );
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('gives each entity kind a sub-folder when the default entry names a shared bucket', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'julee-fs-bucket-'));
+    const instance = await filesystemPlugin.create(
+      { data_dir: './data', fsync: false, bucket: 'shared' },
+      { ...contextFor('policy', directory), fromDefault: true },
+    );
+    await instance.start?.(new AbortController().signal);
+    expect(await readdir(join(directory, 'data', 'shared'))).toEqual(['policy']);
+    await rm(directory, { recursive: true, force: true });
+  });
+});

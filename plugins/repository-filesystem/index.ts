@@ -12,7 +12,12 @@ import { FilesystemObjectStore } from './filesystem-object-store.js';
 export interface FilesystemRepositoryOptions {
   readonly data_dir: string;
   readonly fsync: boolean;
+  readonly bucket?: string;
+  readonly content_bucket?: string;
 }
+
+/** Folder names follow the S3 bucket rules, so the same `bucket:` works for every backend. */
+const FOLDER_NAME = '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$';
 
 /** Directory under data_dir that holds document content, one file per multihash. */
 export const CONTENT_DIRECTORY = 'document-content';
@@ -42,6 +47,19 @@ export default definePlugin<'repository', FilesystemRepositoryOptions>({
           '<data_dir>/document-content/<multihash>. A relative path is resolved against the ' +
           'directory of the configuration file. Created at start when it does not exist.',
       },
+      bucket: {
+        type: 'string',
+        pattern: FOLDER_NAME,
+        description:
+          'Folder under data_dir for this entity kind (default: the entity name), named like the ' +
+          'bucket of the s3 and minio plugins so a configuration can switch backends unchanged. ' +
+          'When the `default` entry names one, each entity kind gets a sub-folder in it.',
+      },
+      content_bucket: {
+        type: 'string',
+        pattern: FOLDER_NAME,
+        description: `Folder under data_dir for document content (default: ${CONTENT_DIRECTORY}).`,
+      },
       fsync: {
         type: 'boolean',
         default: true,
@@ -58,10 +76,18 @@ export default definePlugin<'repository', FilesystemRepositoryOptions>({
     }
     const dataDir = resolve(context.configDir, options.data_dir ?? './data');
     const fsync = options.fsync ?? true;
-    const store = new FilesystemObjectStore(join(dataDir, entity), { fsync });
+    const entityDir =
+      options.bucket === undefined
+        ? join(dataDir, entity)
+        : context.fromDefault === true
+          ? join(dataDir, options.bucket, entity)
+          : join(dataDir, options.bucket);
+    const store = new FilesystemObjectStore(entityDir, { fsync });
     const contentStore =
       entity === 'document'
-        ? new FilesystemObjectStore(join(dataDir, CONTENT_DIRECTORY), { fsync })
+        ? new FilesystemObjectStore(join(dataDir, options.content_bucket ?? CONTENT_DIRECTORY), {
+            fsync,
+          })
         : undefined;
     const stores = contentStore === undefined ? [store] : [store, contentStore];
 

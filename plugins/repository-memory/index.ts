@@ -24,7 +24,7 @@ export interface MemoryRepositoryInstance extends RepositoryPluginInstance {
  * Keeps an entity kind in process memory: fast, empty at every start, gone at every stop. For
  * tests and trying things out; documents and their content live in the same process.
  */
-export default definePlugin<'repository', Record<string, never>>({
+export default definePlugin<'repository', { bucket?: string; content_bucket?: string }>({
   apiVersion: PLUGIN_API_VERSION,
   kind: 'repository',
   type: 'memory',
@@ -33,10 +33,16 @@ export default definePlugin<'repository', Record<string, never>>({
   optionsSchema: {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'memory repository options',
-    description: 'The memory repository has no options: everything lives in process memory.',
+    description:
+      'Everything lives in process memory. `bucket` and `content_bucket` are accepted so that a ' +
+      'configuration written for s3, minio or filesystem switches to memory unchanged; they only ' +
+      'name the data in logs, which stays private to this instance.',
     type: 'object',
     additionalProperties: false,
-    properties: {},
+    properties: {
+      bucket: { type: 'string', minLength: 1, description: 'A name for this data; no effect.' },
+      content_bucket: { type: 'string', minLength: 1, description: 'A name; no effect.' },
+    },
   },
   create(_options, context): MemoryRepositoryInstance {
     const entity = context.entity;

@@ -99,9 +99,10 @@ export default definePlugin<'repository', S3RepositoryOptions>({
       endpoint: {
         type: 'string',
         pattern: '^https?://[^\\s/]+/?$',
+        'x-env': 'AWS_ENDPOINT_URL_S3',
         description:
           'URL of an S3-compatible server (http://host:port). Leave out for AWS S3, whose ' +
-          'endpoint follows from the region.',
+          'endpoint follows from the region. Defaults to AWS_ENDPOINT_URL_S3 when set.',
       },
       region: {
         type: 'string',
