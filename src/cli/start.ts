@@ -4,6 +4,7 @@ import { loadConfiguration, type LoadOptions } from '../config/load.js';
 import { createLogger } from '../core/logger.js';
 import { packageInfo } from '../core/package-info.js';
 import { causeChain } from '../core/plugin-errors.js';
+import { JuleeError } from '../errors/julee-error.js';
 import { createInstances, PluginRuntime } from '../core/runtime.js';
 import { loadStartupFixtures } from '../core/startup-fixtures.js';
 import { renderDiagnostics, type Output } from './output.js';
@@ -55,8 +56,10 @@ export async function runStart(
   const runtime = new PluginRuntime(created.instances, logger, config.plugin_start_timeout_ms);
   let accepting = true;
   let server: RunningServer | undefined;
+  const startup = new AbortController();
+  void stopRequested.then(() => startup.abort());
   try {
-    await runtime.start();
+    await runtime.start(startup.signal);
     await loadStartupFixtures(config, loaded.configDir, runtime.repositories(), logger);
     const app = createApp({
       logger,
@@ -68,6 +71,11 @@ export async function runStart(
     });
     server = await listen(app, config.server.host, config.server.port);
   } catch (error) {
+    if (error instanceof JuleeError && error.code === 'JULEE_PLUGIN_START_INTERRUPTED') {
+      logger.info({ detail: error.message }, 'julee stopped during startup');
+      logger.flush();
+      return 0;
+    }
     logger.error({ err: causeChain(error) }, 'julee failed to start');
     output.err(`julee: ${causeChain(error)}`);
     await runtime.stop();

@@ -8,6 +8,7 @@ export type PluginErrorCode =
   | 'JULEE_PLUGIN_DUPLICATE'
   | 'JULEE_PLUGIN_CREATE_FAILED'
   | 'JULEE_PLUGIN_START_FAILED'
+  | 'JULEE_PLUGIN_START_INTERRUPTED'
   | 'JULEE_PLUGIN_TIMEOUT';
 
 /** A plugin could not be found, loaded, created or started. */

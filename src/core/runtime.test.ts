@@ -112,7 +112,29 @@ describe('PluginRuntime', () => {
       message: 'slow did not start within 50 ms',
     });
     expect(aborted).toBe(true);
-    expect(stopped).toEqual(['fast']);
+    expect(stopped).toEqual(['slow', 'fast']);
+  });
+
+  it('abandons startup when the stop signal aborts, stopping what was started', async () => {
+    const stopped: string[] = [];
+    const stop = new AbortController();
+    const runtime = new PluginRuntime(
+      [
+        running('first', { stop: () => Promise.resolve(void stopped.push('first')) }),
+        running('hanging', {
+          start: () => new Promise<void>(() => undefined),
+          stop: () => Promise.resolve(void stopped.push('hanging')),
+        }),
+        running('never', { start: () => Promise.reject(new Error('must not start')) }),
+      ],
+      capture().logger,
+      60_000,
+    );
+    setTimeout(() => stop.abort(), 20);
+    await expect(runtime.start(stop.signal)).rejects.toMatchObject({
+      code: 'JULEE_PLUGIN_START_INTERRUPTED',
+    });
+    expect(stopped).toEqual(['hanging', 'first']);
   });
 
   it('wraps a failing start with the instance and the cause', async () => {

@@ -101,26 +101,44 @@ export class PluginRuntime {
   ) {}
 
   /**
-   * Starts each instance with a per-instance timeout. When one fails, the ones already started
-   * are stopped again and the error says which instance failed and why.
+   * Starts each instance with a per-instance timeout. When one fails, times out, or `signal`
+   * aborts (a stop requested during startup), the instance being started and the ones already
+   * started are stopped again, and the error says which instance and why.
    */
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     for (const running of this.instances) {
       const { plan, instance } = running;
+      if (signal?.aborted) throw this.interrupted(plan.id);
       if (instance.start) {
         const controller = new AbortController();
+        const onAbort = () => controller.abort();
+        signal?.addEventListener('abort', onAbort, { once: true });
         const begun = Date.now();
         try {
-          await withTimeout(instance.start(controller.signal), this.timeoutMs, 'start', plan.id);
+          const aborted = new Promise<never>((_, reject) => {
+            controller.signal.addEventListener('abort', () => reject(this.interrupted(plan.id)), {
+              once: true,
+            });
+          });
+          await withTimeout(
+            Promise.race([instance.start(controller.signal), aborted]),
+            this.timeoutMs,
+            'start',
+            plan.id,
+          );
         } catch (error) {
           controller.abort();
+          // A half-started instance may hold resources: stop it too, first.
+          this.started.push(running);
           await this.stop();
-          if (error instanceof PluginError && error.code === 'JULEE_PLUGIN_TIMEOUT') throw error;
+          if (error instanceof PluginError) throw error;
           throw new PluginError(
             'JULEE_PLUGIN_START_FAILED',
             `${plan.id} (${plan.kind} plugin "${plan.plugin.type}") failed to start: ${causeChain(error)}`,
             { cause: error, details: { instance: plan.id } },
           );
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
         }
         this.logger.debug(
           { instance: plan.id, plugin: plan.plugin.type, ms: Date.now() - begun },
@@ -129,6 +147,16 @@ export class PluginRuntime {
       }
       this.started.push(running);
     }
+  }
+
+  private interrupted(id: string): PluginError {
+    return new PluginError(
+      'JULEE_PLUGIN_START_INTERRUPTED',
+      `startup stopped while starting ${id}`,
+      {
+        details: { instance: id },
+      },
+    );
   }
 
   /** Stops started instances in reverse order; a failing stop is logged and the rest go on. */

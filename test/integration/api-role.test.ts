@@ -162,4 +162,23 @@ plugins: [${ECHO_PLUGIN}]
     expect(exit.code).toBe(1);
     expect(running.stderr()).toContain('knowledge_service_configs.yaml entry 0');
   });
+
+  it('stops within seconds on SIGTERM while a plugin is still starting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'julee-api-'));
+    const file = join(dir, 'config.yaml');
+    const hanging = fileURLToPath(new URL('../fixtures/plugins/hanging-start', import.meta.url));
+    writeFileSync(
+      file,
+      `role: api\nserver: { port: 0 }\nrepositories: { default: { type: memory } }\n` +
+        `services: { stuck: { type: hanging } }\nplugins: [${hanging}]\n`,
+    );
+    running = spawnJulee(['start', '--config', file]);
+    await running.waitForLog('hanging start begun');
+    const begun = Date.now();
+    running.child.kill('SIGTERM');
+    const exit = await running.exited();
+    expect(exit.code).toBe(0);
+    expect(Date.now() - begun).toBeLessThan(5000);
+    await running.waitForLog('julee stopped during startup');
+  });
 });
