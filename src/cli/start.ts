@@ -47,12 +47,6 @@ export async function runStart(
     },
     'julee starting',
   );
-  if (config.role === 'worker') {
-    logger.error({ role: config.role }, 'the worker role is not available in this version');
-    output.err('julee: the worker role is not available in this version (use --role api)');
-    logger.flush();
-    return 1;
-  }
   const runtime = new PluginRuntime(created.instances, logger, config.plugin_start_timeout_ms);
   let accepting = true;
   let server: RunningServer | undefined;
@@ -76,8 +70,9 @@ export async function runStart(
       logger.flush();
       return 0;
     }
-    logger.error({ err: causeChain(error) }, 'julee failed to start');
-    output.err(`julee: ${causeChain(error)}`);
+    const reason = loaded.secrets.scrub(causeChain(error));
+    logger.error({ err: reason }, 'julee failed to start');
+    output.err(`julee: ${reason}`);
     await runtime.stop();
     logger.flush();
     return 1;

@@ -19,6 +19,5 @@ services:
 fixtures:
   enabled: true
 logging:
-  level: info
   format: auto
 `;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { toDotted, toPointer, type ConfigPath } from './pointer.js';
-import type { ConfigSource } from './source.js';
+import { setOwn, type ConfigSource } from './source.js';
 
 /** Where an interpolated value came from, kept for diagnostics and for type conversion. */
 export interface Provenance {
@@ -57,7 +57,8 @@ export function interpolate(
     }
     if (value !== null && typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [key, child] of Object.entries(value)) out[key] = walk(child, [...path, key]);
+      for (const [key, child] of Object.entries(value))
+        setOwn(out, key, walk(child, [...path, key]));
       return out;
     }
     return value;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import { ENTITY_NAMES, type EntityName } from '../domain/entities.js';
@@ -20,6 +20,7 @@ import {
   secretPaths,
   type ValidateFunction,
 } from './schema-tools.js';
+import { SecretValues } from './secret-values.js';
 import { ConfigSource, parseConfigText } from './source.js';
 import type { InstanceConfig, InstancePlan, JuleeConfig } from './types.js';
 
@@ -41,6 +42,8 @@ export interface LoadedConfiguration {
   readonly config: JuleeConfig;
   readonly plugins: readonly LoadedPlugin[];
   readonly instances: readonly InstancePlan[];
+  /** The configuration's secret values, to scrub from any text shown or logged. */
+  readonly secrets: SecretValues;
   /** Every problem found, sorted by position. */
   readonly diagnostics: readonly Diagnostic[];
   readonly ok: boolean;
@@ -264,12 +267,16 @@ export async function loadConfiguration(options: LoadOptions = {}): Promise<Load
   if (config.auth !== undefined) plan('auth', ['auth'], 'auth');
 
   diagnostics.push(...roleWarnings(config, instances, source));
+  diagnostics.push(...availabilityProblems(config, configDir, source));
+  const secrets = collectSecrets(core, data, instances, provenance, env);
   // A value whose reference could not be resolved is reported once, as the reference problem.
   const unresolved = new Set(
     diagnostics.filter((d) => d.code === 'JULEE_CONFIG_ENV').map((d) => d.path),
   );
   const sorted = sortDiagnostics(
-    diagnostics.filter((d) => d.code === 'JULEE_CONFIG_ENV' || !unresolved.has(d.path)),
+    diagnostics
+      .filter((d) => d.code === 'JULEE_CONFIG_ENV' || !unresolved.has(d.path))
+      .map((d) => secrets.scrubDiagnostic(d)),
   );
   return {
     file,
@@ -278,6 +285,7 @@ export async function loadConfiguration(options: LoadOptions = {}): Promise<Load
     config,
     plugins,
     instances,
+    secrets,
     diagnostics: sorted,
     ok: !sorted.some((d) => d.severity === 'error'),
   };
@@ -297,6 +305,7 @@ function failed(
     config,
     plugins: [],
     instances: [],
+    secrets: new SecretValues(),
     diagnostics: sortDiagnostics(diagnostics),
     ok: false,
   };
@@ -499,4 +508,68 @@ function roleWarnings(
       message: `memory storage is private to one process: with role "${config.role}", the ${config.role === 'api' ? 'worker' : 'api'} process will not see this data`,
       hint: 'use filesystem (shared volume), s3 or minio storage when api and worker run as separate processes',
     }));
+}
+
+/** Environment variable names that hold credentials, whatever setting they are used in. */
+const SECRET_VARIABLE = /(KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL)/;
+
+function collectSecrets(
+  core: JsonSchema,
+  data: Record<string, unknown>,
+  instances: readonly InstancePlan[],
+  provenance: ReadonlyMap<string, Provenance>,
+  env: Readonly<Record<string, string | undefined>>,
+): SecretValues {
+  const secrets = new SecretValues();
+  for (const path of secretPaths(core, data)) secrets.add(getAt(data, path));
+  for (const plan of instances) {
+    for (const path of plan.secretPaths) secrets.add(getAt(plan.options, path));
+  }
+  for (const origin of provenance.values()) {
+    for (const ref of origin.refs) {
+      const name = ref.startsWith('env:') ? ref.slice('env:'.length) : undefined;
+      if (name !== undefined && SECRET_VARIABLE.test(name)) secrets.add(env[name]);
+    }
+  }
+  return secrets;
+}
+
+/**
+ * What start would refuse although the schema accepts it, so that validate refuses it too: a role
+ * this version cannot run, a fixtures folder that is not there.
+ */
+function availabilityProblems(
+  config: JuleeConfig,
+  configDir: string,
+  source: ConfigSource,
+): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  if (config.role === 'worker') {
+    problems.push({
+      code: 'JULEE_CONFIG_ROLE_UNAVAILABLE',
+      severity: 'error',
+      file: source.file,
+      ...source.locate(['role']),
+      path: 'role',
+      message: 'the worker role is not available in this version',
+      expected: 'api or all',
+      found: '"worker"',
+    });
+  }
+  const fixtures = config.fixtures;
+  if (fixtures?.enabled === true && fixtures.path !== undefined) {
+    const directory = resolve(configDir, fixtures.path);
+    if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+      problems.push({
+        code: 'JULEE_CONFIG_INVALID_VALUE',
+        severity: 'error',
+        file: source.file,
+        ...source.locate(['fixtures', 'path']),
+        path: 'fixtures.path',
+        message: `no fixtures folder at ${directory}`,
+        hint: 'leave `path` out for the built-in demo fixtures, or set `enabled: false`',
+      });
+    }
+  }
+  return problems;
 }

@@ -198,7 +198,7 @@ class TreeBuilder {
         }
         const childPath = [...path, String(keyValue)];
         const child = pair.value as YamlNode | null;
-        out[String(keyValue)] = this.visit(child, childPath, depth + 1, keyAt);
+        setOwn(out, String(keyValue), this.visit(child, childPath, depth + 1, keyAt));
         if (child === null) this.locations.set(toPointer(childPath), { key: keyAt, value: keyAt });
       }
       return out;
@@ -210,4 +210,17 @@ class TreeBuilder {
     }
     return null;
   }
+}
+
+/**
+ * Sets a key as an own property even when it is "__proto__", so such a key is validated (and
+ * rejected as unknown) instead of silently replacing the object's prototype.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }

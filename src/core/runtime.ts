@@ -59,7 +59,9 @@ export async function createInstances(
         file: loaded.source.file,
         ...loaded.source.locate([...plan.path, 'type']),
         path: toDotted(plan.path),
-        message: `${plan.kind} plugin "${plan.plugin.type}" could not create ${plan.id}: ${causeChain(error)}`,
+        message: loaded.secrets.scrub(
+          `${plan.kind} plugin "${plan.plugin.type}" could not create ${plan.id}: ${causeChain(error)}`,
+        ),
       });
     }
   }
