@@ -440,7 +440,7 @@ describe('ExtractAssembleDataUseCase', () => {
     expect(h.service.calls.length).toBe(calls);
   });
 
-  it('runs draft specifications and refuses deprecated and inactive ones before recording', async () => {
+  it('runs draft specifications and records deprecated and inactive ones as failed', async () => {
     const draft = await harness({ spec: { ...meetingSpec, status: 'draft' } });
     await expect(draft.run()).resolves.toMatchObject({ assembly: { status: 'completed' } });
 
@@ -449,16 +449,30 @@ describe('ExtractAssembleDataUseCase', () => {
       const error = await failure(h.run());
       expect(error).toBeInstanceOf(InputError);
       expect(error.message).toContain(`is ${status} and cannot be run`);
-      expect(h.repositories.assembly.records.size).toBe(0);
+      expect(h.onlyAssembly()).toMatchObject({ status: 'failed', provenance: null });
+      expect(h.onlyAssembly().error_message).toContain(`is ${status} and cannot be run`);
     }
   });
 
-  it('fails with NotFoundError and records nothing when the specification is missing', async () => {
+  it('fails with NotFoundError and records a failed assembly when the specification is missing', async () => {
     const h = await harness();
     const error = await failure(h.run({ assembly_specification_id: 'no-such-spec' }));
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.message).toBe('Assembly specification not found: no-such-spec');
-    expect(h.repositories.assembly.records.size).toBe(0);
+    expect(h.onlyAssembly()).toMatchObject({
+      status: 'failed',
+      assembly_specification_id: 'no-such-spec',
+      error_message: 'Assembly specification not found: no-such-spec',
+    });
+  });
+
+  it('refuses to reuse an assembly id that belongs to another document, whatever its status', async () => {
+    const h = await harness({ replies: answersOf({ ...MEETING_ANSWERS }) });
+    await failure(
+      h.run({ assembly_id: 'assembly-shared', assembly_specification_id: 'no-such-spec' }),
+    );
+    const error = await failure(h.run({ assembly_id: 'assembly-shared' }));
+    expect(error).toMatchObject({ code: 'JULEE_CONFLICT' });
   });
 
   it('marks the assembly cancelled when the caller cancels it', async () => {

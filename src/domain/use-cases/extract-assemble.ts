@@ -66,13 +66,20 @@ export class ExtractAssembleDataUseCase {
   }
 
   async execute(request: ExtractAssembleDataRequest): Promise<ExtractAssembleDataResponse> {
-    const specification = await this.loadSpecification(request.assembly_specification_id);
     const assemblyId = request.assembly_id ?? this.deps.ids.newId('assembly');
     if (request.assembly_id !== undefined) {
       const done = await this.completedAssembly(request, assemblyId);
       if (done !== null) return done;
     }
     const executionId = request.execution_id ?? `direct-${assemblyId}`;
+    let specification: AssemblySpecification;
+    try {
+      specification = await this.loadSpecification(request.assembly_specification_id);
+    } catch (error) {
+      // Even a run that cannot begin leaves a record saying why (Julee left none).
+      await this.recordUnstartable(request, assemblyId, executionId, error);
+      throw error;
+    }
     const run = new AssemblyRun(this.deps, {
       specification,
       document_id: request.document_id,
@@ -113,6 +120,30 @@ export class ExtractAssembleDataUseCase {
     }
   }
 
+  /** Stores a `failed` assembly for a run whose specification cannot be loaded or run. */
+  private async recordUnstartable(
+    request: ExtractAssembleDataRequest,
+    assemblyId: string,
+    executionId: string,
+    error: unknown,
+  ): Promise<void> {
+    const now = this.deps.clock.now().toISOString();
+    await this.deps.repositories.assembly.save(
+      validateEntity('assembly', {
+        assembly_id: assemblyId,
+        assembly_specification_id: request.assembly_specification_id,
+        input_document_id: request.document_id,
+        execution_id: executionId,
+        status: 'failed',
+        assembled_document_id: null,
+        error_message: error instanceof Error ? error.message : String(error),
+        provenance: null,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
+  }
+
   private async loadSpecification(id: string): Promise<AssemblySpecification> {
     const specification = await this.deps.repositories.assembly_specification.get(id);
     if (specification === null) {
@@ -136,7 +167,7 @@ export class ExtractAssembleDataUseCase {
     assemblyId: string,
   ): Promise<ExtractAssembleDataResponse | null> {
     const existing = await this.deps.repositories.assembly.get(assemblyId);
-    if (existing === null || existing.status !== 'completed') return null;
+    if (existing === null) return null;
     if (
       existing.input_document_id !== request.document_id ||
       existing.assembly_specification_id !== request.assembly_specification_id
@@ -146,6 +177,7 @@ export class ExtractAssembleDataUseCase {
         { details: { entity: 'assembly', id: assemblyId } },
       );
     }
+    if (existing.status !== 'completed') return null;
     return {
       assembly: existing,
       provenance: existing.provenance as unknown as ProvenanceRecord,
