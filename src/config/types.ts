@@ -40,6 +40,16 @@ export interface JuleeConfig {
     readonly path?: string;
     readonly on_error: 'fail' | 'warn';
   };
+  readonly extraction: {
+    readonly max_parallel_queries: number;
+    readonly remote_schemas: {
+      readonly allowed_hosts: readonly string[];
+      readonly allow_http: boolean;
+      readonly timeout_ms: number;
+      readonly max_bytes: number;
+      readonly cache_ttl_ms: number;
+    };
+  };
   readonly plugin_start_timeout_ms: number;
 }
 
