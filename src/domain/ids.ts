@@ -9,7 +9,9 @@ export const MAX_ID_LENGTH = 200;
 /**
  * Letters, digits, ".", "-" and "_"; starts with a letter or digit, does not end with a dot and
  * holds no "..". Such an id is never a path segment like "." or "..", never contains a separator,
- * a percent escape or a control character, and names the same file on every file system. The
+ * a percent escape or a control character. Ids are case-sensitive: on a case-insensitive file
+system "doc-A" and "doc-a" would share a file, so the filesystem plugin needs a case-sensitive
+one (Linux file systems are). The
  * entity schemas (schemas/*.schema.json, `$defs/id`) carry the same pattern.
  */
 export const SAFE_ID_PATTERN = /^(?!.*\.\.)[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?$/;

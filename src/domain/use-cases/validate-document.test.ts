@@ -290,6 +290,14 @@ describe('ValidateDocumentUseCase', () => {
     expect(again.validation).toEqual(first.validation);
     expect(h.service.calls.length).toBe(calls);
   });
+
+  it('refuses to reuse a validation id that belongs to another policy', async () => {
+    const h = await harness({ reply: improvable });
+    await h.run({ validation_id: 'validation-shared' });
+    await expect(
+      h.run({ validation_id: 'validation-shared', policy_id: 'another-policy' }),
+    ).rejects.toMatchObject({ code: 'JULEE_CONFLICT' });
+  });
 });
 
 describe('policyPassed', () => {

@@ -1,4 +1,4 @@
-import { InputError, NotFoundError } from '../../errors/julee-error.js';
+import { ConflictError, InputError, NotFoundError } from '../../errors/julee-error.js';
 import { runBounded } from '../assembly/bounded-parallel.js';
 import { DocumentRegistrar } from '../assembly/document-registrar.js';
 import { PipelineError } from '../assembly/pipeline-errors.js';
@@ -115,6 +115,15 @@ export class ValidateDocumentUseCase {
     const id = request.validation_id ?? this.deps.ids.newId('document_policy_validation');
     if (request.validation_id !== undefined) {
       const existing = await repository.get(id);
+      if (
+        existing !== null &&
+        (existing.input_document_id !== request.document_id ||
+          existing.policy_id !== request.policy_id)
+      ) {
+        throw new ConflictError(`Validation ${id} already exists for another document or policy`, {
+          details: { entity: 'document_policy_validation', id },
+        });
+      }
       if (existing?.status === 'passed' || existing?.status === 'failed') {
         return { validation: existing };
       }
