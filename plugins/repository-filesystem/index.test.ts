@@ -84,6 +84,11 @@ runRepositoryConformance('filesystem', () => createSubject(), {
   removeContent: (subject, hash) => rm(join(subject.dataDir, 'document-content', hash)),
   countContents: async (subject) =>
     (await filesIn(join(subject.dataDir, 'document-content'))).filter(isMultihash).length,
+  // A file where the entity's folder should be: every read fails with ENOTDIR.
+  breakStorage: async (subject, entity) => {
+    await rm(join(subject.dataDir, entity), { recursive: true, force: true });
+    await writeFile(join(subject.dataDir, entity), 'not a folder');
+  },
 });
 
 const policy: Policy = {

@@ -32,6 +32,11 @@ export interface RepositoryConformanceHooks<S extends RepositoryConformanceSubje
   readonly removeContent?: (subject: S, contentMultihash: string) => Promise<void>;
   /** How many distinct contents are stored (uploads in progress do not count). */
   readonly countContents?: (subject: S) => Promise<number>;
+  /**
+   * Makes the backend of one entity kind fail (remove its folder, delete its bucket, revoke its
+   * credentials), so the suite can check that failures surface as errors, never as empty results.
+   */
+  readonly breakStorage?: (subject: S, entity: EntityName) => Promise<void>;
 }
 
 export interface RepositoryConformanceOptions<

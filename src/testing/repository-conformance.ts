@@ -69,6 +69,22 @@ function describeEntity<S extends RepositoryConformanceSubject>(
 ): void {
   const repository = () => repositoryOf(subject(), kind);
 
+  const { breakStorage } = options;
+  if (breakStorage !== undefined) {
+    it('surfaces a failing backend as StorageError, never as empty results or null', async () => {
+      const saved = await repository().save(
+        await makeSample(subject(), kind, newId(kind, 'broken-backend')),
+      );
+      const id = (saved as unknown as Record<string, string>)[ENTITY_KEYS[kind].idField]!;
+      await breakStorage(subject(), kind);
+      await expect(repository().list()).rejects.toMatchObject({ code: 'JULEE_STORAGE_FAILED' });
+      await expect(repository().get(id)).rejects.toMatchObject({ code: 'JULEE_STORAGE_FAILED' });
+      await expect(repository().getMany([id])).rejects.toMatchObject({
+        code: 'JULEE_STORAGE_FAILED',
+      });
+    });
+  }
+
   it('round-trips an entity through save and get', async () => {
     const input = await makeSample(subject(), kind, newId(kind, 'round-trip'));
     const saved = await repository().save(input);
