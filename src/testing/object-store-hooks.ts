@@ -22,7 +22,7 @@ export interface ObjectStoresOf<S> {
  */
 export function objectStoreHooks<S extends RepositoryConformanceSubject>(
   stores: ObjectStoresOf<S>,
-): Required<RepositoryConformanceHooks<S>> {
+): Required<Omit<RepositoryConformanceHooks<S>, 'breakStorage'>> {
   return {
     overwriteEntity: (subject, entity, id, bytes) =>
       stores.entity(subject, entity).put(entityKey(id), bytes, 'application/json'),
