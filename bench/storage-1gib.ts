@@ -5,7 +5,11 @@
  * peak resident memory of each phase; each phase runs in its own Node process.
  *
  *   node --import tsx bench/storage-1gib.ts [--size 1GiB] [--phases filesystem,s3,direct]
- *     [--timeout 900] [--tsx]
+ *     [--rounds 1] [--timeout 900] [--tsx]
+ *
+ * With --rounds N the phases run N times in turn (s3 and direct alternate, so that a change of
+ * load on a shared machine hits both), each round into fresh buckets and directories, and a
+ * summary gives the median ratio.
  *
  * The phases run compiled (see compileSelf); --tsx runs them under the TypeScript loader instead.
  *
@@ -25,11 +29,7 @@ import s3Plugin, {
   createS3Client,
   type S3RepositoryInstance,
 } from '../plugins/repository-s3/index.js';
-import {
-  DEFAULT_PART_SIZE,
-  DEFAULT_QUEUE_SIZE,
-  S3ObjectStore,
-} from '../plugins/repository-s3/s3-object-store.js';
+import { S3ObjectStore } from '../plugins/repository-s3/s3-object-store.js';
 import type {
   ByteSource,
   Document,
@@ -47,13 +47,19 @@ const CHUNK_BYTES = 64 * 1024;
 const RSS_TARGET_MIB = 150;
 const RATIO_TARGET = 0.8;
 const RESULT_MARK = 'BENCH_RESULT ';
+/** lib-storage's own defaults for Upload, which the direct baseline uses. */
+const LIB_STORAGE_PART_SIZE = 5 * MIB;
+const LIB_STORAGE_QUEUE_SIZE = 4;
 
 interface PhaseResult {
   phase: Phase;
   bytes: number;
   writeSeconds: number;
-  /** Of the write, the time spent moving the upload to its content key (s3: a server-side copy). */
-  moveSeconds?: number;
+  /**
+   * Server-side moves during the write and their time (s3: a copy and a delete each). The plugin
+   * keeps uploads in place on S3, so both should be 0.
+   */
+  moves?: { count: number; seconds: number };
   readSeconds: number;
   sha256: string;
   /** RSS once everything is loaded, before the first byte moves. */
@@ -147,7 +153,10 @@ function pluginRun(instance: RepositoryPluginInstance, size: number) {
   };
 }
 
-/** The baseline: lib-storage's Upload and a GetObject, with the plugin's client and part sizes. */
+/** The round this phase process runs in (from 1), for its own buckets and directory. */
+const round = (): string => process.env['JULEE_BENCH_ROUND'] ?? '1';
+
+/** The baseline: lib-storage's Upload with its default part size and queue, and a GetObject. */
 function directRun(s3: S3Coordinates, size: number) {
   const client = createS3Client({
     endpoint: s3.endpoint,
@@ -155,15 +164,15 @@ function directRun(s3: S3Coordinates, size: number) {
     access_key_id: s3.access_key,
     secret_access_key: s3.secret_key,
   });
-  const target = { Bucket: 'bench-direct', Key: 'bench.bin' };
+  const target = { Bucket: `bench-direct-${round()}`, Key: 'bench.bin' };
   return {
     prepare: () => new S3ObjectStore({ client, bucket: target.Bucket }).ensureReady(),
     async write(): Promise<void> {
       const upload = new Upload({
         client,
         params: { ...target, Body: generated(size), ContentType: 'application/octet-stream' },
-        partSize: DEFAULT_PART_SIZE,
-        queueSize: DEFAULT_QUEUE_SIZE,
+        partSize: LIB_STORAGE_PART_SIZE,
+        queueSize: LIB_STORAGE_QUEUE_SIZE,
       });
       await upload.done();
     },
@@ -175,11 +184,12 @@ function directRun(s3: S3Coordinates, size: number) {
   };
 }
 
-/** Adds the time of every move of a store to `total`, to show what content addressing costs. */
-function timeMoves(store: S3ObjectStore, total: { seconds: number }): void {
+/** Counts and times every move of a store, to show what content addressing costs. */
+function timeMoves(store: S3ObjectStore, total: { count: number; seconds: number }): void {
   const move = store.move.bind(store);
   store.move = async (fromKey, toKey) => {
     const started = performance.now();
+    total.count += 1;
     try {
       await move(fromKey, toKey);
     } finally {
@@ -191,14 +201,14 @@ function timeMoves(store: S3ObjectStore, total: { seconds: number }): void {
 async function runPhase(phase: Phase, size: number): Promise<PhaseResult> {
   const sampler = rssSampler();
   const s3 = JSON.parse(process.env['JULEE_BENCH_S3'] ?? 'null') as S3Coordinates;
-  const dataDir = process.env['JULEE_BENCH_DIR'] ?? tmpdir();
+  const dataDir = join(process.env['JULEE_BENCH_DIR'] ?? tmpdir(), `round-${round()}`);
   let run: {
     prepare?(): Promise<void>;
     write(): Promise<void>;
     read(): Promise<{ sha256: string; bytes: number }>;
   };
   let stop: () => Promise<void> = () => Promise.resolve();
-  const moves = { seconds: 0 };
+  const moves = { count: 0, seconds: 0 };
 
   if (phase === 'direct') {
     const direct = directRun(s3, size);
@@ -215,8 +225,8 @@ async function runPhase(phase: Phase, size: number): Promise<PhaseResult> {
           region: s3.region,
           access_key_id: s3.access_key,
           secret_access_key: s3.secret_key,
-          bucket: 'bench-documents',
-          content_bucket: 'bench-content',
+          bucket: `bench-documents-${round()}`,
+          content_bucket: `bench-content-${round()}`,
           create_bucket: true,
         },
         documentContext,
@@ -247,7 +257,7 @@ async function runPhase(phase: Phase, size: number): Promise<PhaseResult> {
     phase,
     bytes,
     writeSeconds,
-    ...(phase === 's3' ? { moveSeconds: moves.seconds } : {}),
+    ...(phase === 's3' ? { moves } : {}),
     readSeconds,
     sha256,
     idleRssMiB,
@@ -272,6 +282,9 @@ async function compileSelf(): Promise<string> {
     outfile,
     bundle: true,
     packages: 'external',
+    // The test servers' module (and the Temporal client it imports) is for the parent process
+    // only: bundled, its static imports would load in every phase and add about 10 MiB to each.
+    external: ['*/test/support/servers.js'],
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -342,6 +355,7 @@ function printReport(
   expected: string,
   generatorSeconds: number,
   results: PhaseResult[],
+  label = '',
 ) {
   const rows = results.map((r) => [
     r.phase,
@@ -375,7 +389,9 @@ function printReport(
   const line = (cells: string[]): string =>
     `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
 
-  console.log(`\nstorage benchmark: ${fixed(size / MIB, 0)} MiB document, sha-256 ${expected}`);
+  console.log(
+    `\nstorage benchmark${label}: ${fixed(size / MIB, 0)} MiB document, sha-256 ${expected}`,
+  );
   console.log(
     `generator alone: ${fixed(mbPerSecond(size, generatorSeconds))} MB/s ` +
       '(MB = 10^6 bytes, RSS in MiB)\n',
@@ -394,14 +410,10 @@ function printReport(
         `(target >= ${RATIO_TARGET * 100} %: ${write >= RATIO_TARGET ? 'met' : 'NOT met'})`,
     );
   }
-  if (s3?.moveSeconds !== undefined) {
-    const upload = s3.writeSeconds - s3.moveSeconds;
-    const versus =
-      direct === undefined ? '' : `, ${fixed((direct.writeSeconds / upload) * 100)} % of direct`;
+  if (s3?.moves !== undefined) {
     console.log(
-      `s3 plugin write: ${fixed(s3.writeSeconds, 2)} s = upload and hash ${fixed(upload, 2)} s ` +
-        `(${fixed(mbPerSecond(s3.bytes, upload))} MB/s${versus}) + server-side copy to the ` +
-        `content key ${fixed(s3.moveSeconds, 2)} s`,
+      `s3 plugin write: ${fixed(s3.writeSeconds, 2)} s, of which ${s3.moves.count} server-side ` +
+        `move(s) ${fixed(s3.moves.seconds, 2)} s`,
     );
   }
 }
@@ -419,6 +431,10 @@ async function main(): Promise<void> {
   const phases = (argument('phases') ?? PHASES.join(',')).split(',') as Phase[];
   const underTsx = process.argv.includes('--tsx');
   const timeoutSeconds = Number(argument('timeout') ?? 900);
+  const roundCount = Number(argument('rounds') ?? 1);
+  if (!Number.isInteger(roundCount) || roundCount < 1) {
+    throw new Error(`invalid --rounds "${argument('rounds')}": a whole number from 1`);
+  }
   const script = underTsx
     ? { path: fileURLToPath(import.meta.url), loader: ['--import', 'tsx'] }
     : { path: await compileSelf(), loader: [] };
@@ -430,19 +446,80 @@ async function main(): Promise<void> {
   const { startS3Server } = await import('../test/support/servers.js');
   const server = await startS3Server();
   const dataDir = await mkdtemp(join(tmpdir(), 'julee-bench-'));
-  const results: PhaseResult[] = [];
+  const rounds: PhaseResult[][] = [];
   try {
-    const env = { JULEE_BENCH_S3: JSON.stringify(server.coordinates), JULEE_BENCH_DIR: dataDir };
-    for (const phase of phases) {
-      console.log(`running ${phase} ...`);
-      results.push(await runChild(phase, size, script, env, timeoutSeconds));
+    for (let index = 1; index <= roundCount; index++) {
+      const env = {
+        JULEE_BENCH_S3: JSON.stringify(server.coordinates),
+        JULEE_BENCH_DIR: dataDir,
+        JULEE_BENCH_ROUND: String(index),
+      };
+      const results: PhaseResult[] = [];
+      for (const phase of phases) {
+        console.log(`round ${index}/${roundCount}: running ${phase} ...`);
+        results.push(await runChild(phase, size, script, env, timeoutSeconds));
+      }
+      rounds.push(results);
+      // Frees the disk between rounds; the S3 server's data goes when it stops.
+      await rm(join(dataDir, `round-${index}`), { recursive: true, force: true });
     }
   } finally {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
   console.log(`\nphases ran on ${underTsx ? 'Node with the tsx loader' : 'plain Node (compiled)'}`);
-  printReport(size, expected, generatorSeconds, results);
+  rounds.forEach((results, index) => {
+    const label = roundCount > 1 ? ` (round ${index + 1}/${roundCount})` : '';
+    printReport(size, expected, generatorSeconds, results, label);
+  });
+  if (roundCount > 1) printSummary(rounds);
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+};
+
+/** Medians and extremes over the rounds, and the ratios of each round. */
+function printSummary(rounds: PhaseResult[][]): void {
+  console.log(`\nsummary over ${rounds.length} rounds (MB/s: median [min-max]; RSS: highest)`);
+  for (const phase of PHASES) {
+    const runs = rounds.flatMap((results) => results.filter((r) => r.phase === phase));
+    if (runs.length === 0) continue;
+    const spread = (values: number[]): string =>
+      `${fixed(median(values))} [${fixed(Math.min(...values))}-${fixed(Math.max(...values))}]`;
+    console.log(
+      `  ${phase}: write ${spread(runs.map((r) => mbPerSecond(r.bytes, r.writeSeconds)))}, ` +
+        `read ${spread(runs.map((r) => mbPerSecond(r.bytes, r.readSeconds)))}, ` +
+        `peak RSS write ${fixed(Math.max(...runs.map((r) => r.writePeakRssMiB)), 0)} / ` +
+        `read ${fixed(Math.max(...runs.map((r) => r.readPeakRssMiB)), 0)} / ` +
+        `max ${fixed(Math.max(...runs.map((r) => r.maxRssMiB)), 0)} MiB`,
+    );
+  }
+  const ratios = rounds.flatMap((results) => {
+    const s3 = results.find((r) => r.phase === 's3');
+    const direct = results.find((r) => r.phase === 'direct');
+    if (s3 === undefined || direct === undefined) return [];
+    return [
+      { write: direct.writeSeconds / s3.writeSeconds, read: direct.readSeconds / s3.readSeconds },
+    ];
+  });
+  if (ratios.length > 0) {
+    const percent = (values: number[]): string =>
+      values.map((value) => `${fixed(value * 100, 0)} %`).join(', ');
+    const write = median(ratios.map((r) => r.write));
+    console.log(
+      `  s3 plugin / direct, per round: write ${percent(ratios.map((r) => r.write))}; ` +
+        `read ${percent(ratios.map((r) => r.read))}`,
+    );
+    console.log(
+      `  median write ratio ${fixed(write * 100)} % (target >= ${RATIO_TARGET * 100} %: ` +
+        `${write >= RATIO_TARGET ? 'met' : 'NOT met'})`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

@@ -52,6 +52,8 @@ async function* fixedParts(source: ByteSource, size: number): AsyncGenerator<Buf
  * stays bounded by the part size.
  */
 export class MinioObjectStore implements ObjectStore {
+  /** S3 has no rename: a move is a server-side copy and a delete. */
+  readonly moveCopiesData = true;
   readonly bucket: string;
   readonly prefix: string;
   readonly #client: Client;

@@ -11,22 +11,28 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  UploadPartCommand,
   UploadPartCopyCommand,
+  type CompletedPart,
   type BucketLocationConstraint,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { StorageError, type ByteSource, type ObjectStore } from '../../src/plugin-api/index.js';
 import { compareUtf8, normalisePrefix } from './layout.js';
 import { causeOf, errorShape, isAbort, isMissingObject, reasonOf, statusOf } from './s3-errors.js';
 
 /**
- * Bytes per part of a streamed upload (lib-storage's default): a stream of unknown length may
+ * Bytes per part of a streamed upload (S3's minimum part size): a stream of unknown length may
  * have up to 10 000 parts, so objects up to 48.8 GiB can be stored.
  */
 export const DEFAULT_PART_SIZE = 5 * 1024 ** 2;
-/** Parts uploaded in parallel. */
-export const DEFAULT_QUEUE_SIZE = 4;
+/** S3's limit on the number of parts of a multipart upload. */
+const MAX_PARTS = 10_000;
+/**
+ * Parts uploaded in parallel. Three send as fast as four to a local SeaweedFS and hold one part
+ * buffer less (bench/storage-1gib.ts).
+ */
+export const DEFAULT_QUEUE_SIZE = 3;
 /** S3's limit for a single CopyObject; larger objects are copied part by part. */
 const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
 const COPY_PART_BYTES = 512 * 1024 ** 2;
@@ -42,7 +48,7 @@ export interface S3ObjectStoreOptions {
   readonly region?: string;
   /** Bytes per part of a streamed upload (at least 5 MiB). */
   readonly partSize?: number;
-  /** Parts uploaded in parallel; memory use is about partSize × (queueSize + 1). */
+  /** Parts uploaded in parallel; the upload holds partSize × (queueSize + 1) bytes. */
   readonly queueSize?: number;
   /** Objects above this size are moved with a multipart copy (S3 caps CopyObject at 5 GiB). */
   readonly singleCopyLimit?: number;
@@ -52,10 +58,13 @@ export interface S3ObjectStoreOptions {
 
 /**
  * An ObjectStore over one bucket (and key prefix) of an S3-compatible server, through
- * @aws-sdk/client-s3. Streamed bodies go through @aws-sdk/lib-storage's Upload, which sends
- * parts as they fill, so memory stays bounded whatever the length.
+ * @aws-sdk/client-s3. A streamed body is cut into parts as it arrives and sent with a multipart
+ * upload, a few parts at a time, in part buffers that are reused: memory stays at
+ * partSize × (queueSize + 1) whatever the length, and no part becomes garbage.
  */
 export class S3ObjectStore implements ObjectStore {
+  /** S3 has no rename: a move is a server-side copy and a delete. */
+  readonly moveCopiesData = true;
   readonly bucket: string;
   readonly prefix: string;
   readonly #client: S3Client;
@@ -168,44 +177,166 @@ export class S3ObjectStore implements ObjectStore {
     options: { signal?: AbortSignal } = {},
   ): Promise<number> {
     const objectKey = this.#key(key);
-    options.signal?.throwIfAborted();
-    let written = 0;
+    const { signal } = options;
+    signal?.throwIfAborted();
     let sourceFailure: { error: unknown } | undefined;
-    async function* counted(): AsyncGenerator<Uint8Array> {
+    async function* watched(): AsyncGenerator<Uint8Array> {
       try {
-        for await (const chunk of body) {
-          written += chunk.byteLength;
-          yield chunk;
-        }
+        yield* body;
       } catch (error) {
         sourceFailure = { error };
         throw error;
       }
     }
-    const readable = Readable.from(counted(), { objectMode: false });
-    const abortController = new AbortController();
-    const onAbort = (): void => abortController.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const upload = new Upload({
-      client: this.#client,
-      params: { Bucket: this.bucket, Key: objectKey, Body: readable, ContentType: contentType },
-      partSize: this.#partSize,
-      queueSize: this.#queueSize,
-      abortController,
-    });
+    const pool = new PartPool(this.#partSize);
+    const parts = pool.cut(watched());
+
     try {
-      await upload.done();
+      // A body that fits in one part goes up in a single PUT.
+      const first = await parts.next();
+      const second = first.done === true ? first : await parts.next();
+      signal?.throwIfAborted();
+      if (second.done === true) {
+        const payload = first.done === true ? Buffer.alloc(0) : first.value;
+        await this.#client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: objectKey,
+            Body: payload,
+            ContentType: contentType,
+            ContentLength: payload.byteLength,
+          }),
+          { abortSignal: signal },
+        );
+        return payload.byteLength;
+      }
+      return await this.#putInParts(
+        objectKey,
+        contentType,
+        [first.value as Buffer, second.value],
+        parts,
+        pool,
+        signal,
+      );
     } catch (error) {
-      // Stop reading the caller's source: nobody will consume the rest.
-      readable.destroy();
       // A failing source (a broken client upload, a size limit) is not a storage failure.
       if (sourceFailure !== undefined) throw sourceFailure.error;
-      if (options.signal?.aborted === true) throw options.signal.reason;
+      if (signal?.aborted === true) throw signal.reason;
+      if (error instanceof StorageError) throw error;
       throw this.#failure('putStream', objectKey, error);
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      // Stops reading the caller's source when the upload ends early: nobody will consume it.
+      await parts.return(undefined);
     }
-    return written;
+  }
+
+  /** A multipart upload with up to queueSize parts in flight; each part's buffer goes back to the pool. */
+  async #putInParts(
+    objectKey: string,
+    contentType: string,
+    firstParts: Buffer[],
+    parts: AsyncGenerator<Buffer>,
+    pool: PartPool,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const created = await this.#client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: objectKey,
+        ContentType: contentType,
+      }),
+      { abortSignal: signal },
+    );
+    const uploadId = created.UploadId;
+    const completed: CompletedPart[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let uploadFailure: { error: unknown } | undefined;
+    let written = 0;
+    let partNumber = 0;
+    const send = (payload: Buffer): void => {
+      partNumber += 1;
+      if (partNumber > MAX_PARTS) {
+        throw new StorageError(
+          `s3 putStream failed for key "${objectKey}" in bucket "${this.bucket}": more than ` +
+            `${MAX_PARTS} parts of ${this.#partSize} bytes`,
+          { details: { bucket: this.bucket, key: objectKey, operation: 'putStream' } },
+        );
+      }
+      const part = partNumber;
+      written += payload.byteLength;
+      const request = this.#client
+        .send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: objectKey,
+            UploadId: uploadId,
+            PartNumber: part,
+            Body: payload,
+            ContentLength: payload.byteLength,
+          }),
+          { abortSignal: signal },
+        )
+        .then(
+          (output) => {
+            completed.push({
+              PartNumber: part,
+              ETag: output.ETag,
+              ChecksumCRC32: output.ChecksumCRC32,
+              ChecksumCRC32C: output.ChecksumCRC32C,
+              ChecksumCRC64NVME: output.ChecksumCRC64NVME,
+              ChecksumSHA1: output.ChecksumSHA1,
+              ChecksumSHA256: output.ChecksumSHA256,
+            });
+            // The request is over (retries included): its buffer may hold the next part.
+            pool.release(payload);
+          },
+          (error: unknown) => {
+            uploadFailure ??= { error };
+          },
+        )
+        .finally(() => inFlight.delete(request));
+      inFlight.add(request);
+    };
+
+    try {
+      for (const payload of firstParts) send(payload);
+      for (;;) {
+        if (inFlight.size >= this.#queueSize) await Promise.race(inFlight);
+        if (uploadFailure !== undefined) break;
+        signal?.throwIfAborted();
+        const next = await parts.next();
+        if (next.done === true) break;
+        send(next.value);
+      }
+      await Promise.all(inFlight);
+      if (uploadFailure !== undefined) throw uploadFailure.error;
+      signal?.throwIfAborted();
+      completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+      await this.#client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: objectKey,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: completed },
+        }),
+      );
+      return written;
+    } catch (error) {
+      await Promise.allSettled(inFlight);
+      await this.#client
+        .send(
+          new AbortMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: objectKey,
+            UploadId: uploadId,
+          }),
+        )
+        .catch((cleanup: unknown) => {
+          // The upload's own failure is the one to report; leftover parts only cost space.
+          void cleanup;
+        });
+      throw error;
+    }
   }
 
   async openStream(
@@ -392,5 +523,48 @@ export class S3ObjectStore implements ObjectStore {
         retryable: $fault !== 'client' && (status === undefined || status >= 500 || status === 429),
       },
     );
+  }
+}
+
+/**
+ * Part buffers of one streamed upload. `cut` copies the source's chunks into part-sized buffers
+ * (the only copy of the bytes on their way out) and takes a released buffer before allocating a
+ * new one, so an upload allocates queueSize + 1 part buffers at most, whatever its length.
+ */
+class PartPool {
+  readonly #free: Buffer[] = [];
+
+  constructor(readonly partSize: number) {}
+
+  release(part: Buffer): void {
+    // A short last part is a view of a whole part buffer: keep the whole one.
+    if (part.byteOffset === 0 && part.buffer.byteLength === this.partSize) {
+      this.#free.push(Buffer.from(part.buffer));
+    }
+  }
+
+  async *cut(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+    let part = this.#take();
+    let filled = 0;
+    for await (const chunk of source) {
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        const count = Math.min(this.partSize - filled, chunk.byteLength - offset);
+        part.set(chunk.subarray(offset, offset + count), filled);
+        filled += count;
+        offset += count;
+        if (filled === this.partSize) {
+          yield part;
+          part = this.#take();
+          filled = 0;
+        }
+      }
+    }
+    if (filled > 0) yield part.subarray(0, filled);
+  }
+
+  #take(): Buffer {
+    // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
+    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.partSize);
   }
 }

@@ -71,6 +71,26 @@ class TestStore implements ObjectStore {
   }
 }
 
+/** A TestStore that says its moves copy data, as the S3 and MinIO stores do. */
+class CopyingStore extends TestStore {
+  readonly moveCopiesData = true;
+  /** Awaited before every put, so that a test can hold writers at that point. */
+  beforePut: (key: string) => Promise<void> = () => Promise.resolve();
+
+  override async put(key: string, body: Uint8Array) {
+    await this.beforePut(key);
+    return super.put(key, body);
+  }
+
+  blobKeys(): string[] {
+    return [...this.objects.keys()].filter((key) => key.startsWith('blobs/')).sort();
+  }
+
+  recordAt(key: string): { blob: string; size_bytes: number; content_multihash: string } {
+    return JSON.parse(Buffer.from(this.objects.get(key)!).toString()) as never;
+  }
+}
+
 class SteppingClock implements Clock {
   private current = Date.parse('2026-01-01T00:00:00.000Z');
   now(): Date {
@@ -109,7 +129,7 @@ async function readAll(stream: ByteSource): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
-function documentsOn(store = new TestStore(), content = new TestStore()) {
+function documentsOn(store = new TestStore(), content: TestStore = new TestStore()) {
   const clock = new SteppingClock();
   const repository = createObjectStoreRepository({
     entity: 'document',
@@ -319,6 +339,166 @@ describe('ObjectStoreDocumentRepository', () => {
   });
 });
 
+function documentNamed(id: string, stored: { content_multihash: string; size_bytes: number }) {
+  return {
+    document_id: id,
+    original_filename: 'a.txt',
+    content_type: 'text/plain',
+    size_bytes: stored.size_bytes,
+    content_multihash: stored.content_multihash,
+    status: 'captured' as const,
+    knowledge_service_id: null,
+    assembly_types: [],
+    additional_metadata: {},
+    created_at: null,
+    updated_at: null,
+  };
+}
+
+describe('ObjectStoreDocumentRepository on a store whose moves copy data', () => {
+  it('keeps the upload where it landed and records it under the hash, without moving', async () => {
+    const content = new CopyingStore();
+    content.failing.add('move');
+    const { repository } = documentsOn(new TestStore(), content);
+
+    const stored = await repository.putContent(source('kept ', 'in place'));
+
+    const [blob, ...others] = content.blobKeys();
+    expect(others).toEqual([]);
+    expect(blob).toMatch(/^blobs\/[0-9a-f-]{36}$/);
+    expect(Buffer.from(content.objects.get(blob!)!).toString()).toBe('kept in place');
+    expect(content.recordAt(stored.content_multihash)).toMatchObject({
+      blob,
+      size_bytes: 13,
+      content_multihash: multihashOf('kept in place'),
+    });
+    expect(content.objects.size).toBe(2);
+    await repository.save(documentNamed('doc-1', stored));
+    expect(await readAll(await repository.openContent('doc-1'))).toBe('kept in place');
+    expect(await repository.hasContent(stored.content_multihash)).toBe(true);
+  });
+
+  it('removes the fresh upload when the content is already recorded', async () => {
+    const content = new CopyingStore();
+    const { repository } = documentsOn(new TestStore(), content);
+    const first = await repository.putContent(source('same bytes'));
+    const blob = content.recordAt(first.content_multihash).blob;
+
+    expect(await repository.putContent(source('same ', 'bytes'))).toEqual(first);
+    expect(content.blobKeys()).toEqual([blob]);
+    expect(content.recordAt(first.content_multihash).blob).toBe(blob);
+  });
+
+  it('ends two concurrent uploads of the same content with one record and its blob', async () => {
+    const content = new CopyingStore();
+    const { repository } = documentsOn(new TestStore(), content);
+    // Both writers find no record, then both write one: the last writer's record stands.
+    let release!: () => void;
+    const bothWaiting = new Promise<void>((resolve) => (release = resolve));
+    let waiting = 0;
+    content.beforePut = async () => {
+      waiting += 1;
+      if (waiting === 2) release();
+      await bothWaiting;
+    };
+
+    const [a, b] = await Promise.all([
+      repository.putContent(source('raced ', 'content')),
+      repository.putContent(source('raced content')),
+    ]);
+
+    expect(a).toEqual(b);
+    expect(waiting).toBe(2);
+    const record = content.recordAt(a.content_multihash);
+    expect(content.blobKeys()).toEqual([record.blob]);
+    await repository.save(documentNamed('doc-1', a));
+    expect(await readAll(await repository.openContent('doc-1'))).toBe('raced content');
+  });
+
+  it('reports a record whose blob is gone as an integrity error', async () => {
+    const content = new CopyingStore();
+    const { repository } = documentsOn(new TestStore(), content);
+    const stored = await repository.putContent(source('vanishing'));
+    await repository.save(documentNamed('doc-1', stored));
+    content.objects.delete(content.recordAt(stored.content_multihash).blob);
+
+    await expect(repository.openContent('doc-1')).rejects.toMatchObject({
+      code: 'JULEE_STORAGE_INTEGRITY',
+    });
+    expect(await repository.hasContent(stored.content_multihash)).toBe(false);
+    await expect(repository.save(documentNamed('doc-2', stored))).rejects.toMatchObject({
+      code: 'JULEE_STORAGE_INTEGRITY',
+    });
+  });
+
+  it('reports a record of another size than the document as an integrity error', async () => {
+    const content = new CopyingStore();
+    const { repository } = documentsOn(new TestStore(), content);
+    const stored = await repository.putContent(source('sized content'));
+    await repository.save(documentNamed('doc-1', stored));
+    const record = content.recordAt(stored.content_multihash);
+    content.objects.set(
+      stored.content_multihash,
+      bytesOf(JSON.stringify({ ...record, size_bytes: 5 })),
+    );
+
+    await expect(repository.openContent('doc-1')).rejects.toMatchObject({
+      code: 'JULEE_STORAGE_INTEGRITY',
+    });
+    await expect(repository.save(documentNamed('doc-2', stored))).rejects.toMatchObject({
+      code: 'JULEE_STORAGE_INTEGRITY',
+    });
+  });
+
+  it('replaces a record whose blob is gone when the content is uploaded again', async () => {
+    const content = new CopyingStore();
+    const { repository } = documentsOn(new TestStore(), content);
+    const stored = await repository.putContent(source('repaired'));
+    content.objects.delete(content.recordAt(stored.content_multihash).blob);
+
+    await repository.putContent(source('repaired'));
+
+    expect(content.blobKeys()).toEqual([content.recordAt(stored.content_multihash).blob]);
+    expect(await repository.hasContent(stored.content_multihash)).toBe(true);
+  });
+
+  it('still reads content stored directly under its hash by the earlier layout', async () => {
+    const content = new CopyingStore();
+    const { repository } = documentsOn(new TestStore(), content);
+    const large = 'x'.repeat(5000);
+    for (const text of ['small old content', large]) {
+      const hash = multihashOf(text);
+      content.objects.set(hash, bytesOf(text));
+      const id = `doc-${text.length}`;
+      await repository.save(
+        documentNamed(id, { content_multihash: hash, size_bytes: text.length }),
+      );
+      expect(await readAll(await repository.openContent(id))).toBe(text);
+      // Stored already: a new upload of the same bytes leaves nothing behind.
+      await repository.putContent(source(text));
+    }
+    expect(content.blobKeys()).toEqual([]);
+  });
+});
+
+describe('ObjectStoreDocumentRepository content records', () => {
+  it('stores and reads back bytes that look like a record of other content as content', async () => {
+    const { repository, content } = documentsOn();
+    const other = multihashOf('other');
+    const lookalike = JSON.stringify({
+      format: 'julee-content-record/1',
+      content_multihash: other,
+      size_bytes: 5,
+      blob: 'blobs/00000000-0000-0000-0000-000000000000',
+    });
+    content.objects.set('blobs/00000000-0000-0000-0000-000000000000', bytesOf('other'));
+    const stored = await repository.putContent(source(lookalike));
+    await repository.save(documentNamed('doc-1', stored));
+
+    expect(await readAll(await repository.openContent('doc-1'))).toBe(lookalike);
+  });
+});
+
 describe('withKeyPrefix', () => {
   it('keeps every key of a view under its prefix', async () => {
     const backend = new TestStore();
@@ -331,5 +511,10 @@ describe('withKeyPrefix', () => {
     expect((await repository.list()).total).toBe(1);
     expect(await repository.delete('policy-1')).toBe(true);
     expect([...backend.objects.keys()]).toEqual(['other/x.json']);
+  });
+
+  it('says whether moves copy data as its store does', () => {
+    expect(withKeyPrefix(new CopyingStore(), 'content/').moveCopiesData).toBe(true);
+    expect(withKeyPrefix(new TestStore(), 'content/').moveCopiesData).toBeUndefined();
   });
 });

@@ -14,9 +14,11 @@ export interface ObjectStoreRepositoryOptions<K extends EntityName = EntityName>
   /** Holds the entity records: one JSON object per entity at `<id>.json`. */
   readonly store: ObjectStore;
   /**
-   * Holds document content, one object per SHA-256 multihash, plus in-flight uploads under
-   * `tmp/`. Required for the `document` entity, ignored otherwise. May be the same backend as
-   * `store` under another prefix (see withKeyPrefix), never the same keys.
+   * Holds document content under its SHA-256 multihash, plus in-flight uploads under `tmp/`;
+   * on stores whose moves copy data (`moveCopiesData`), a small record under the multihash that
+   * points to the content kept under `blobs/`. Required for the `document` entity, ignored
+   * otherwise. May be the same backend as `store` under another prefix (see withKeyPrefix), never
+   * the same keys.
    */
   readonly contentStore?: ObjectStore;
   /** Sets `created_at` and `updated_at`; the system clock by default. */
@@ -77,6 +79,7 @@ export function withKeyPrefix(store: ObjectStore, prefix: string): ObjectStore {
       store.putStream(prefix + key, body, contentType, options),
     openStream: (key, options) => store.openStream(prefix + key, options),
     move: (fromKey, toKey) => store.move(prefix + fromKey, prefix + toKey),
+    ...(store.moveCopiesData === true ? { moveCopiesData: true } : {}),
   };
   if (store.ensureReady !== undefined) {
     const ensureReady = store.ensureReady.bind(store);

@@ -30,6 +30,13 @@ export interface ObjectStore {
   openStream(key: string, options?: { signal?: AbortSignal }): Promise<ByteSource | null>;
   /** Moves an object to another key of the same store, replacing what is there. */
   move(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * True when `move` copies the bytes rather than renaming (S3 and MinIO: a server-side copy,
+   * then a delete). The document repository then never moves content: it leaves an upload where
+   * it landed and writes a small record under the content hash that points to it. Absent or
+   * false: `move` is a cheap rename (filesystem, memory) and content lives under its hash.
+   */
+  readonly moveCopiesData?: boolean;
   /** Checks the store is reachable and its bucket exists, creating it when allowed. */
   ensureReady?(signal?: AbortSignal): Promise<void>;
 }
