@@ -24,7 +24,7 @@ import plugin, {
   type MinioRepositoryInstance,
   type MinioRepositoryOptions,
 } from './index.js';
-import { resolveLayout } from './layout.js';
+import { resolveLayout } from '../../src/plugin-api/index.js';
 
 const silent: Logger = {
   trace: () => undefined,

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { StorageError, type ByteSource } from '../../src/plugin-api/index.js';
 import { testServers, uniqueName, type S3Coordinates } from '../../test/support/test-servers.js';
 import { createMinioClient } from './index.js';
-import { compareUtf8 } from './layout.js';
+import { compareUtf8 } from '../../src/plugin-api/index.js';
 import { MinioObjectStore } from './minio-object-store.js';
 
 const MIB = 1024 ** 2;

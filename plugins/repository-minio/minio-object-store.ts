@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { CopyDestinationOptions, CopySourceOptions, type Client } from 'minio';
 import { StorageError, type ByteSource, type ObjectStore } from '../../src/plugin-api/index.js';
-import { compareUtf8, normalisePrefix } from './layout.js';
+import { compareUtf8, normalisePrefix } from '../../src/plugin-api/index.js';
 import { errorCode, isAbort, isMissingObject, PERMANENT_CODES } from './minio-errors.js';
 
 /** Bytes per part of a streamed upload; a body that fits in one part is sent with a single PUT. */

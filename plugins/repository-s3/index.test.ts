@@ -20,7 +20,7 @@ import {
 } from '../../src/testing/index.js';
 import { testServers, uniqueName, type S3Coordinates } from '../../test/support/test-servers.js';
 import plugin, { type S3RepositoryInstance, type S3RepositoryOptions } from './index.js';
-import { resolveLayout } from './layout.js';
+import { resolveLayout } from '../../src/plugin-api/index.js';
 
 const silent: Logger = {
   trace: () => undefined,

@@ -7,7 +7,7 @@ import {
   type HealthReport,
   type RepositoryPluginInstance,
 } from '../../src/plugin-api/index.js';
-import { BUCKET_NAME_PATTERN, PREFIX_PATTERN, resolveLayout } from './layout.js';
+import { BUCKET_NAME_PATTERN, PREFIX_PATTERN, resolveLayout } from '../../src/plugin-api/index.js';
 import { S3ObjectStore } from './s3-object-store.js';
 
 export interface S3RepositoryOptions {

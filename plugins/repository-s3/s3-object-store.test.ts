@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError, type ByteSource } from '../../src/plugin-api/index.js';
 import { testServers, uniqueName, type S3Coordinates } from '../../test/support/test-servers.js';
-import { compareUtf8 } from './layout.js';
+import { compareUtf8 } from '../../src/plugin-api/index.js';
 import { S3ObjectStore } from './s3-object-store.js';
 
 const MIB = 1024 ** 2;

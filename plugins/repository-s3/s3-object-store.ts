@@ -18,7 +18,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StorageError, type ByteSource, type ObjectStore } from '../../src/plugin-api/index.js';
-import { compareUtf8, normalisePrefix } from './layout.js';
+import { compareUtf8, normalisePrefix } from '../../src/plugin-api/index.js';
 import { causeOf, errorShape, isAbort, isMissingObject, reasonOf, statusOf } from './s3-errors.js';
 
 /**

@@ -82,3 +82,15 @@ export {
   createStreamingUploadFetch,
   type FetchFunction,
 } from '../knowledge/streaming-upload-fetch.js';
+// The bucket layout shared by the S3-compatible repository plugins.
+export {
+  BUCKET_NAME_PATTERN,
+  compareUtf8,
+  DEFAULT_BUCKETS,
+  DEFAULT_CONTENT_BUCKET,
+  normalisePrefix,
+  PREFIX_PATTERN,
+  resolveLayout,
+  type LayoutOptions,
+  type StorageLayout,
+} from '../storage/bucket-layout.js';

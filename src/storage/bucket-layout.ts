@@ -1,4 +1,7 @@
-import type { EntityName } from '../../src/plugin-api/index.js';
+import type { EntityName } from '../domain/entities.js';
+
+// The bucket layout that the S3-compatible repository plugins (s3, minio) share: Julee's bucket
+// names, one prefix per entity kind in a shared bucket, and S3's key order.
 
 /** Julee's bucket names, one per entity kind. */
 export const DEFAULT_BUCKETS: { readonly [K in EntityName]: string } = {
@@ -64,12 +67,6 @@ export const BUCKET_NAME_PATTERN = '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$';
 export const PREFIX_PATTERN =
   '^$|^/?[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*/?$';
 
-/** Objects kept under a normalised prefix: "" or "a/b/". */
-export function normalisePrefix(prefix: string | undefined): string {
-  const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
-}
-
 /**
  * Orders strings as their UTF-8 bytes would be ordered. UTF-16 code units order the same way
  * except that surrogates (code points above U+FFFF) must sort after every other code unit.
@@ -86,4 +83,10 @@ export function compareUtf8(a: string, b: string): number {
     return x - y;
   }
   return a.length - b.length;
+}
+
+/** Objects kept under a normalised prefix: "" or "a/b/". */
+export function normalisePrefix(prefix: string | undefined): string {
+  const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
 }
