@@ -4,8 +4,9 @@ import {
   definePlugin,
   InputError,
   PLUGIN_API_VERSION,
-  type HealthReport,
   type RepositoryPluginInstance,
+  bucketHealth,
+  oneStorePerBucket,
 } from '../../src/plugin-api/index.js';
 import { BUCKET_NAME_PATTERN, PREFIX_PATTERN, resolveLayout } from '../../src/plugin-api/index.js';
 import { MinioObjectStore } from './minio-object-store.js';
@@ -69,25 +70,6 @@ export function createMinioClient(options: MinioRepositoryOptions): Client {
   // Without a region the client asks each bucket for its location once, before its first request.
   if (options.region !== undefined) clientOptions.region = options.region;
   return new Client(clientOptions);
-}
-
-async function healthOf(stores: readonly MinioObjectStore[]): Promise<HealthReport> {
-  try {
-    await Promise.all(stores.map((store) => store.checkBucket()));
-    return { status: 'ok' };
-  } catch (error) {
-    return {
-      status: 'down',
-      detail: error instanceof Error ? error.message : 'bucket check failed',
-    };
-  }
-}
-
-/** One store per bucket: the bucket checks of start and health need no more. */
-function oneStorePerBucket(stores: readonly MinioObjectStore[]): MinioObjectStore[] {
-  const byBucket = new Map<string, MinioObjectStore>();
-  for (const store of stores) if (!byBucket.has(store.bucket)) byBucket.set(store.bucket, store);
-  return [...byBucket.values()];
 }
 
 /**
@@ -219,7 +201,7 @@ export default definePlugin<'repository', MinioRepositoryOptions>({
           if (outcome === 'created') log.info({ bucket: store.bucket }, 'bucket created');
         }
       },
-      health: () => healthOf(buckets),
+      health: () => bucketHealth(buckets),
     };
   },
 });

@@ -4,8 +4,9 @@ import {
   definePlugin,
   InputError,
   PLUGIN_API_VERSION,
-  type HealthReport,
   type RepositoryPluginInstance,
+  bucketHealth,
+  oneStorePerBucket,
 } from '../../src/plugin-api/index.js';
 import { BUCKET_NAME_PATTERN, PREFIX_PATTERN, resolveLayout } from '../../src/plugin-api/index.js';
 import { S3ObjectStore } from './s3-object-store.js';
@@ -58,25 +59,6 @@ export function createS3Client(options: S3RepositoryOptions): S3Client {
     };
   }
   return new S3Client(config);
-}
-
-async function healthOf(stores: readonly S3ObjectStore[]): Promise<HealthReport> {
-  try {
-    await Promise.all(stores.map((store) => store.checkBucket()));
-    return { status: 'ok' };
-  } catch (error) {
-    return {
-      status: 'down',
-      detail: error instanceof Error ? error.message : 'bucket check failed',
-    };
-  }
-}
-
-/** One store per bucket: the bucket checks of start and health need no more. */
-function oneStorePerBucket(stores: readonly S3ObjectStore[]): S3ObjectStore[] {
-  const byBucket = new Map<string, S3ObjectStore>();
-  for (const store of stores) if (!byBucket.has(store.bucket)) byBucket.set(store.bucket, store);
-  return [...byBucket.values()];
 }
 
 /**
@@ -213,7 +195,7 @@ export default definePlugin<'repository', S3RepositoryOptions>({
           if (outcome === 'created') log.info({ bucket: store.bucket }, 'bucket created');
         }
       },
-      health: () => healthOf(buckets),
+      health: () => bucketHealth(buckets),
       stop() {
         client.destroy();
         return Promise.resolve();

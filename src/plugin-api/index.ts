@@ -85,7 +85,10 @@ export {
 // The bucket layout shared by the S3-compatible repository plugins.
 export {
   BUCKET_NAME_PATTERN,
+  bucketHealth,
   compareUtf8,
+  oneStorePerBucket,
+  type BucketStore,
   DEFAULT_BUCKETS,
   DEFAULT_CONTENT_BUCKET,
   normalisePrefix,

@@ -90,3 +90,32 @@ export function normalisePrefix(prefix: string | undefined): string {
   const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
   return trimmed === '' ? '' : `${trimmed}/`;
 }
+
+/** A store over one bucket, as far as start-up and health checks are concerned. */
+export interface BucketStore {
+  readonly bucket: string;
+  /** Throws when the bucket cannot be reached. */
+  checkBucket(): Promise<unknown>;
+}
+
+/** One store per bucket: the bucket checks of start and health need no more. */
+export function oneStorePerBucket<T extends BucketStore>(stores: readonly T[]): T[] {
+  const byBucket = new Map<string, T>();
+  for (const store of stores) if (!byBucket.has(store.bucket)) byBucket.set(store.bucket, store);
+  return [...byBucket.values()];
+}
+
+/** Health of bucket-backed stores: down, with the reason, when any bucket check fails. */
+export async function bucketHealth(
+  stores: readonly BucketStore[],
+): Promise<{ status: 'ok' } | { status: 'down'; detail: string }> {
+  try {
+    await Promise.all(stores.map((store) => store.checkBucket()));
+    return { status: 'ok' };
+  } catch (error) {
+    return {
+      status: 'down',
+      detail: error instanceof Error ? error.message : 'bucket check failed',
+    };
+  }
+}
