@@ -6,6 +6,7 @@ import {
   PLUGIN_API_VERSION,
   type HealthReport,
   type RepositoryPluginInstance,
+  auxiliaryStoresIn,
 } from '../../src/plugin-api/index.js';
 import { FilesystemObjectStore } from './filesystem-object-store.js';
 
@@ -93,6 +94,7 @@ export default definePlugin<'repository', FilesystemRepositoryOptions>({
 
     return {
       repository: createObjectStoreRepository({ entity, store, contentStore }),
+      ...auxiliaryStoresIn(contentStore),
       async start() {
         for (const each of stores) await each.ensureReady();
       },

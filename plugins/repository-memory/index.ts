@@ -5,6 +5,7 @@ import {
   PLUGIN_API_VERSION,
   type ObjectStore,
   type RepositoryPluginInstance,
+  auxiliaryStoresIn,
 } from '../../src/plugin-api/index.js';
 import { MemoryObjectStore } from './memory-object-store.js';
 
@@ -60,6 +61,7 @@ export default definePlugin<'repository', { bucket?: string; content_bucket?: st
     });
     return {
       repository,
+      ...auxiliaryStoresIn(stores.content),
       stores,
       health: () => Promise.resolve({ status: 'ok' }),
     };

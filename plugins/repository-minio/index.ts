@@ -7,6 +7,7 @@ import {
   type RepositoryPluginInstance,
   bucketHealth,
   oneStorePerBucket,
+  auxiliaryStoresIn,
 } from '../../src/plugin-api/index.js';
 import { BUCKET_NAME_PATTERN, PREFIX_PATTERN, resolveLayout } from '../../src/plugin-api/index.js';
 import { MinioObjectStore } from './minio-object-store.js';
@@ -193,6 +194,7 @@ export default definePlugin<'repository', MinioRepositoryOptions>({
         store: stores.entity,
         contentStore: stores.content,
       }),
+      ...auxiliaryStoresIn(stores.content),
       stores,
       async start(signal) {
         for (const store of buckets) {

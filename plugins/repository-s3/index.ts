@@ -7,6 +7,7 @@ import {
   type RepositoryPluginInstance,
   bucketHealth,
   oneStorePerBucket,
+  auxiliaryStoresIn,
 } from '../../src/plugin-api/index.js';
 import { BUCKET_NAME_PATTERN, PREFIX_PATTERN, resolveLayout } from '../../src/plugin-api/index.js';
 import { S3ObjectStore } from './s3-object-store.js';
@@ -187,6 +188,7 @@ export default definePlugin<'repository', S3RepositoryOptions>({
         store: stores.entity,
         contentStore: stores.content,
       }),
+      ...auxiliaryStoresIn(stores.content),
       stores,
       async start(signal) {
         for (const store of buckets) {

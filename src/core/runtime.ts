@@ -13,6 +13,7 @@ import type { Diagnostic } from '../config/diagnostics.js';
 import type { LoadedConfiguration } from '../config/load.js';
 import { toDotted } from '../config/pointer.js';
 import type { InstancePlan } from '../config/types.js';
+import { ObjectStoreRegistrationStore } from '../storage/object-store-registration-store.js';
 import { asPluginLogger } from './logger.js';
 import { causeChain, PluginError } from './plugin-errors.js';
 
@@ -211,6 +212,24 @@ export class PluginRuntime {
       if (plan.kind === 'service') out.set(plan.name, instance);
     }
     return out;
+  }
+
+  /**
+   * Gives every knowledge service a durable store of its file registrations, kept beside the
+   * document repository's data when its plugin offers one, so restarts and other workers reuse
+   * uploads. Returns whether a durable store was wired.
+   */
+  wireRegistrationStore(): boolean {
+    const documents = this.instances.find(
+      (i) => i.plan.kind === 'repository' && i.plan.entity === 'document',
+    );
+    const instance = documents?.instance as RepositoryPluginInstance | undefined;
+    if (instance?.auxiliaryStore === undefined) return false;
+    const store = new ObjectStoreRegistrationStore(
+      instance.auxiliaryStore('knowledge-registrations'),
+    );
+    for (const { service } of this.knowledgeServices()) service.useRegistrationStore?.(store);
+    return true;
   }
 
   /** The configured knowledge services, for resolving KnowledgeServiceConfigs to instances. */

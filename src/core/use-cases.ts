@@ -33,6 +33,7 @@ export function createCeapUseCases(
     clock: overrides.clock ?? systemClock,
     ids: overrides.ids ?? new RandomIdGenerator(),
   };
+  runtime.wireRegistrationStore();
   const knowledgeServices = knowledgeServiceResolver(runtime.knowledgeServices());
   const { max_parallel_queries, remote_schemas } = config.extraction;
   return {

@@ -1,6 +1,7 @@
 import type { EntityName } from '../domain/entities.js';
 import type { EntityRepository, DocumentRepository } from '../domain/repositories.js';
 import type { KnowledgeService } from '../domain/knowledge-service.js';
+import type { ObjectStore } from '../storage/object-store.js';
 
 /**
  * The plugin contract version this runtime implements. A plugin declares the version it was
@@ -75,6 +76,12 @@ export interface PluginInstance {
 export interface RepositoryPluginInstance extends PluginInstance {
   /** For the `document` entity a DocumentRepository, otherwise the entity's repository. */
   readonly repository: EntityRepository<unknown> | DocumentRepository;
+  /**
+   * Optional: a key-value store beside this repository's data for records the runtime keeps
+   * itself, such as knowledge-service file registrations (`name` is a folder-like name). Usable
+   * once the instance has started. Without it those records live in process memory only.
+   */
+  auxiliaryStore?(name: string): ObjectStore;
 }
 
 export interface ServicePluginInstance extends PluginInstance {

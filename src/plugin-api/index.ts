@@ -97,3 +97,8 @@ export {
   type LayoutOptions,
   type StorageLayout,
 } from '../storage/bucket-layout.js';
+// Durable records the runtime keeps beside a repository's data.
+export {
+  auxiliaryStoresIn,
+  ObjectStoreRegistrationStore,
+} from '../storage/object-store-registration-store.js';
