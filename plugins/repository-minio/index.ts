@@ -171,6 +171,13 @@ export default definePlugin<'repository', MinioRepositoryOptions>({
       throw new InputError(`${context.instanceId}: the minio repository needs an entity kind`);
     }
     const layout = resolveLayout(entity, options, context.fromDefault === true);
+    if (options.access_key === undefined || options.secret_key === undefined) {
+      // Anonymous access is legitimate for public buckets, but usually means a forgotten variable.
+      context.logger.warn(
+        { endpoint: options.endpoint },
+        'minio credentials not set (access_key/secret_key or MINIO_ACCESS_KEY/MINIO_SECRET_KEY): requests are anonymous',
+      );
+    }
     const client = createMinioClient(options);
     const common = {
       client,
