@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fixtureSpecifications from '../../../fixtures/assembly_specifications.json' with { type: 'json' };
 import { InputError, NotFoundError } from '../../errors/julee-error.js';
-import { FakeKnowledgeService, type FakeReplyPlan } from '../assembly/fake-knowledge-service.js';
+import {
+  FakeKnowledgeService,
+  type FakeReplyPlan,
+} from '../../../test/support/fake-knowledge-service.js';
 import { knowledgeServiceResolver } from '../assembly/service-resolver.js';
 import { multihashOf } from '../content-hash.js';
 import type { Assembly, AssemblySpecification, JsonObject, JsonValue } from '../entities.js';

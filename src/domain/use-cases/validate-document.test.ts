@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FakeKnowledgeService, type FakeReplyPlan } from '../assembly/fake-knowledge-service.js';
+import {
+  FakeKnowledgeService,
+  type FakeReplyPlan,
+} from '../../../test/support/fake-knowledge-service.js';
 import { knowledgeServiceResolver } from '../assembly/service-resolver.js';
 import type { DocumentPolicyValidation, Policy } from '../entities.js';
 import { validateEntity } from '../entity-validation.js';

@@ -1,14 +1,14 @@
-import { KnowledgeServiceError } from '../../errors/knowledge-errors.js';
-import { ContentHasher } from '../content-hash.js';
-import type { Document, JsonValue } from '../entities.js';
+import { KnowledgeServiceError } from '../../src/errors/knowledge-errors.js';
+import { ContentHasher } from '../../src/domain/content-hash.js';
+import type { Document, JsonValue } from '../../src/domain/entities.js';
 import type {
   CallOptions,
   FileRegistration,
   KnowledgeService,
   QueryRequest,
   QueryResult,
-} from '../knowledge-service.js';
-import type { ByteSource } from '../repositories.js';
+} from '../../src/domain/knowledge-service.js';
+import type { ByteSource } from '../../src/domain/repositories.js';
 
 /** What a FakeKnowledgeService answers: a JSON value, text, or an error to throw. */
 export type FakeAnswer = JsonValue | Error;
