@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { CopyDestinationOptions, CopySourceOptions, type Client } from 'minio';
 import { StorageError, type ByteSource, type ObjectStore } from '../../src/plugin-api/index.js';
-import { compareUtf8, normalisePrefix } from '../../src/plugin-api/index.js';
+import { compareUtf8, normalisePrefix, putStreamInParts } from '../../src/plugin-api/index.js';
 import { errorCode, isAbort, isMissingObject, PERMANENT_CODES } from './minio-errors.js';
 
 /** Bytes per part of a streamed upload; a body that fits in one part is sent with a single PUT. */
@@ -20,30 +20,6 @@ export interface MinioObjectStoreOptions {
   readonly region?: string;
   /** Bytes per part of a streamed upload (at least 5 MiB). */
   readonly partSize?: number;
-}
-
-/**
- * Cuts a byte source into parts of exactly `size` bytes (the last may be shorter), copying each
- * byte once into a fresh part buffer.
- */
-async function* fixedParts(source: ByteSource, size: number): AsyncGenerator<Buffer> {
-  let part = Buffer.allocUnsafe(size);
-  let filled = 0;
-  for await (const chunk of source) {
-    let offset = 0;
-    while (offset < chunk.byteLength) {
-      const count = Math.min(size - filled, chunk.byteLength - offset);
-      part.set(chunk.subarray(offset, offset + count), filled);
-      filled += count;
-      offset += count;
-      if (filled === size) {
-        yield part;
-        part = Buffer.allocUnsafe(size);
-        filled = 0;
-      }
-    }
-  }
-  if (filled > 0) yield part.subarray(0, filled);
 }
 
 /**
@@ -147,116 +123,52 @@ export class MinioObjectStore implements ObjectStore {
     options: { signal?: AbortSignal } = {},
   ): Promise<number> {
     const objectKey = this.#key(key);
-    const signal = options.signal;
-    signal?.throwIfAborted();
-    let sourceFailure: { error: unknown } | undefined;
-    async function* watched(): AsyncGenerator<Uint8Array> {
-      try {
-        yield* body;
-      } catch (error) {
-        sourceFailure = { error };
-        throw error;
-      }
-    }
-    const parts = fixedParts(watched(), this.#partSize);
-
-    try {
-      // A body that fits in one part goes up in a single PUT.
-      const first = await parts.next();
-      const second = first.done === true ? first : await parts.next();
-      signal?.throwIfAborted();
-      if (second.done === true) {
-        const buffer = first.done === true ? Buffer.alloc(0) : first.value;
-        await this.#client.putObject(this.bucket, objectKey, buffer, buffer.byteLength, {
-          'Content-Type': contentType,
-        });
-        return buffer.byteLength;
-      }
-      return await this.#putInParts(
-        objectKey,
-        contentType,
-        [first.value as Buffer, second.value],
-        parts,
-        signal,
-      );
-    } catch (error) {
-      if (sourceFailure !== undefined) throw sourceFailure.error;
-      if (signal?.aborted === true) throw signal.reason;
-      throw this.#failure('putStream', objectKey, error);
-    } finally {
-      await parts.return(undefined);
-    }
-  }
-
-  /** A multipart upload with up to `UPLOAD_CONCURRENCY` parts in flight. */
-  async #putInParts(
-    objectKey: string,
-    contentType: string,
-    firstParts: Buffer[],
-    parts: AsyncGenerator<Buffer>,
-    signal: AbortSignal | undefined,
-  ): Promise<number> {
-    const uploadId = await this.#client.initiateNewMultipartUpload(this.bucket, objectKey, {
-      'Content-Type': contentType,
-    });
-    const etags: { part: number; etag: string }[] = [];
-    const inFlight = new Set<Promise<void>>();
-    let uploadFailure: { error: unknown } | undefined;
-    let written = 0;
-    let partNumber = 0;
-    const send = (payload: Buffer): void => {
-      partNumber += 1;
-      const part = partNumber;
-      written += payload.byteLength;
-      const request = this.#client
-        .uploadPart(
-          {
-            bucketName: this.bucket,
-            objectName: objectKey,
-            uploadID: uploadId,
-            partNumber: part,
-            headers: {},
-          },
-          payload,
-        )
-        .then(
-          (result) => {
-            etags.push({ part, etag: result.etag });
-          },
-          (error: unknown) => {
-            uploadFailure ??= { error };
-          },
-        )
-        .finally(() => inFlight.delete(request));
-      inFlight.add(request);
-    };
-
-    try {
-      for (const payload of firstParts) send(payload);
-      for (;;) {
-        if (inFlight.size >= UPLOAD_CONCURRENCY) await Promise.race(inFlight);
-        if (uploadFailure !== undefined) break;
-        signal?.throwIfAborted();
-        const next = await parts.next();
-        if (next.done === true) break;
-        send(next.value);
-      }
-      await Promise.all(inFlight);
-      if (uploadFailure !== undefined) throw uploadFailure.error;
-      signal?.throwIfAborted();
-      etags.sort((a, b) => a.part - b.part);
-      await this.#client.completeMultipartUpload(this.bucket, objectKey, uploadId, etags);
-      return written;
-    } catch (error) {
-      await Promise.allSettled(inFlight);
-      await this.#client
-        .abortMultipartUpload(this.bucket, objectKey, uploadId)
-        .catch((cleanup: unknown) => {
-          // The upload's own failure is the one to report; leftover parts only cost space.
-          void cleanup;
-        });
-      throw error;
-    }
+    const client = this.#client;
+    const bucket = this.bucket;
+    return await putStreamInParts<{ part: number; etag: string }>(
+      body,
+      {
+        putSingle: async (buffer) => {
+          await client.putObject(bucket, objectKey, buffer, buffer.byteLength, {
+            'Content-Type': contentType,
+          });
+        },
+        start: async () => {
+          const uploadId = await client.initiateNewMultipartUpload(bucket, objectKey, {
+            'Content-Type': contentType,
+          });
+          return {
+            uploadPart: async (payload, part) => {
+              const result = await client.uploadPart(
+                {
+                  bucketName: bucket,
+                  objectName: objectKey,
+                  uploadID: uploadId,
+                  partNumber: part,
+                  headers: {},
+                },
+                payload,
+              );
+              return { part, etag: result.etag };
+            },
+            complete: async (etags) => {
+              await client.completeMultipartUpload(bucket, objectKey, uploadId, etags);
+            },
+            abort: async () => {
+              await client.abortMultipartUpload(bucket, objectKey, uploadId);
+            },
+          };
+        },
+      },
+      {
+        partSize: this.#partSize,
+        partsInFlight: UPLOAD_CONCURRENCY,
+        // Each part gets a buffer of its own; a sent part's buffer is not reused.
+        reuseBuffers: false,
+        signal: options.signal,
+        mapError: (error) => this.#failure('putStream', objectKey, error),
+      },
+    );
   }
 
   async openStream(

@@ -18,7 +18,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StorageError, type ByteSource, type ObjectStore } from '../../src/plugin-api/index.js';
-import { compareUtf8, normalisePrefix } from '../../src/plugin-api/index.js';
+import { compareUtf8, normalisePrefix, putStreamInParts } from '../../src/plugin-api/index.js';
 import { causeOf, errorShape, isAbort, isMissingObject, reasonOf, statusOf } from './s3-errors.js';
 
 /**
@@ -178,165 +178,96 @@ export class S3ObjectStore implements ObjectStore {
   ): Promise<number> {
     const objectKey = this.#key(key);
     const { signal } = options;
-    signal?.throwIfAborted();
-    let sourceFailure: { error: unknown } | undefined;
-    async function* watched(): AsyncGenerator<Uint8Array> {
-      try {
-        yield* body;
-      } catch (error) {
-        sourceFailure = { error };
-        throw error;
-      }
-    }
-    const pool = new PartPool(this.#partSize);
-    const parts = pool.cut(watched());
-
-    try {
-      // A body that fits in one part goes up in a single PUT.
-      const first = await parts.next();
-      const second = first.done === true ? first : await parts.next();
-      signal?.throwIfAborted();
-      if (second.done === true) {
-        const payload = first.done === true ? Buffer.alloc(0) : first.value;
-        await this.#client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: objectKey,
-            Body: payload,
-            ContentType: contentType,
-            ContentLength: payload.byteLength,
-          }),
-          { abortSignal: signal },
-        );
-        return payload.byteLength;
-      }
-      return await this.#putInParts(
-        objectKey,
-        contentType,
-        [first.value as Buffer, second.value],
-        parts,
-        pool,
+    const client = this.#client;
+    const bucket = this.bucket;
+    return await putStreamInParts<CompletedPart>(
+      body,
+      {
+        putSingle: async (payload) => {
+          await client.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: objectKey,
+              Body: payload,
+              ContentType: contentType,
+              ContentLength: payload.byteLength,
+            }),
+            { abortSignal: signal },
+          );
+        },
+        start: async () => {
+          const created = await client.send(
+            new CreateMultipartUploadCommand({
+              Bucket: bucket,
+              Key: objectKey,
+              ContentType: contentType,
+            }),
+            { abortSignal: signal },
+          );
+          const uploadId = created.UploadId;
+          return {
+            uploadPart: async (payload, partNumber) => {
+              const output = await client.send(
+                new UploadPartCommand({
+                  Bucket: bucket,
+                  Key: objectKey,
+                  UploadId: uploadId,
+                  PartNumber: partNumber,
+                  Body: payload,
+                  ContentLength: payload.byteLength,
+                }),
+                { abortSignal: signal },
+              );
+              return {
+                PartNumber: partNumber,
+                ETag: output.ETag,
+                ChecksumCRC32: output.ChecksumCRC32,
+                ChecksumCRC32C: output.ChecksumCRC32C,
+                ChecksumCRC64NVME: output.ChecksumCRC64NVME,
+                ChecksumSHA1: output.ChecksumSHA1,
+                ChecksumSHA256: output.ChecksumSHA256,
+              };
+            },
+            complete: async (parts) => {
+              await client.send(
+                new CompleteMultipartUploadCommand({
+                  Bucket: bucket,
+                  Key: objectKey,
+                  UploadId: uploadId,
+                  MultipartUpload: { Parts: parts },
+                }),
+              );
+            },
+            abort: async () => {
+              await client.send(
+                new AbortMultipartUploadCommand({
+                  Bucket: bucket,
+                  Key: objectKey,
+                  UploadId: uploadId,
+                }),
+              );
+            },
+          };
+        },
+      },
+      {
+        partSize: this.#partSize,
+        partsInFlight: this.#queueSize,
+        reuseBuffers: true,
+        maxParts: {
+          limit: MAX_PARTS,
+          error: () =>
+            new StorageError(
+              `s3 putStream failed for key "${objectKey}" in bucket "${bucket}": more than ` +
+                `${MAX_PARTS} parts of ${this.#partSize} bytes`,
+              { details: { bucket, key: objectKey, operation: 'putStream' } },
+            ),
+        },
         signal,
-      );
-    } catch (error) {
-      // A failing source (a broken client upload, a size limit) is not a storage failure.
-      if (sourceFailure !== undefined) throw sourceFailure.error;
-      if (signal?.aborted === true) throw signal.reason;
-      if (error instanceof StorageError) throw error;
-      throw this.#failure('putStream', objectKey, error);
-    } finally {
-      // Stops reading the caller's source when the upload ends early: nobody will consume it.
-      await parts.return(undefined);
-    }
-  }
-
-  /** A multipart upload with up to queueSize parts in flight; each part's buffer goes back to the pool. */
-  async #putInParts(
-    objectKey: string,
-    contentType: string,
-    firstParts: Buffer[],
-    parts: AsyncGenerator<Buffer>,
-    pool: PartPool,
-    signal: AbortSignal | undefined,
-  ): Promise<number> {
-    const created = await this.#client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: this.bucket,
-        Key: objectKey,
-        ContentType: contentType,
-      }),
-      { abortSignal: signal },
+        mapError: (error) =>
+          error instanceof StorageError ? error : this.#failure('putStream', objectKey, error),
+      },
     );
-    const uploadId = created.UploadId;
-    const completed: CompletedPart[] = [];
-    const inFlight = new Set<Promise<void>>();
-    let uploadFailure: { error: unknown } | undefined;
-    let written = 0;
-    let partNumber = 0;
-    const send = (payload: Buffer): void => {
-      partNumber += 1;
-      if (partNumber > MAX_PARTS) {
-        throw new StorageError(
-          `s3 putStream failed for key "${objectKey}" in bucket "${this.bucket}": more than ` +
-            `${MAX_PARTS} parts of ${this.#partSize} bytes`,
-          { details: { bucket: this.bucket, key: objectKey, operation: 'putStream' } },
-        );
-      }
-      const part = partNumber;
-      written += payload.byteLength;
-      const request = this.#client
-        .send(
-          new UploadPartCommand({
-            Bucket: this.bucket,
-            Key: objectKey,
-            UploadId: uploadId,
-            PartNumber: part,
-            Body: payload,
-            ContentLength: payload.byteLength,
-          }),
-          { abortSignal: signal },
-        )
-        .then(
-          (output) => {
-            completed.push({
-              PartNumber: part,
-              ETag: output.ETag,
-              ChecksumCRC32: output.ChecksumCRC32,
-              ChecksumCRC32C: output.ChecksumCRC32C,
-              ChecksumCRC64NVME: output.ChecksumCRC64NVME,
-              ChecksumSHA1: output.ChecksumSHA1,
-              ChecksumSHA256: output.ChecksumSHA256,
-            });
-            // The request is over (retries included): its buffer may hold the next part.
-            pool.release(payload);
-          },
-          (error: unknown) => {
-            uploadFailure ??= { error };
-          },
-        )
-        .finally(() => inFlight.delete(request));
-      inFlight.add(request);
-    };
-
-    try {
-      for (const payload of firstParts) send(payload);
-      for (;;) {
-        if (inFlight.size >= this.#queueSize) await Promise.race(inFlight);
-        if (uploadFailure !== undefined) break;
-        signal?.throwIfAborted();
-        const next = await parts.next();
-        if (next.done === true) break;
-        send(next.value);
-      }
-      await Promise.all(inFlight);
-      if (uploadFailure !== undefined) throw uploadFailure.error;
-      signal?.throwIfAborted();
-      completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-      await this.#client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: objectKey,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: completed },
-        }),
-      );
-      return written;
-    } catch (error) {
-      await Promise.allSettled(inFlight);
-      await this.#client
-        .send(
-          new AbortMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: objectKey,
-            UploadId: uploadId,
-          }),
-        )
-        .catch((cleanup: unknown) => {
-          // The upload's own failure is the one to report; leftover parts only cost space.
-          void cleanup;
-        });
-      throw error;
-    }
   }
 
   async openStream(
@@ -523,48 +454,5 @@ export class S3ObjectStore implements ObjectStore {
         retryable: $fault !== 'client' && (status === undefined || status >= 500 || status === 429),
       },
     );
-  }
-}
-
-/**
- * Part buffers of one streamed upload. `cut` copies the source's chunks into part-sized buffers
- * (the only copy of the bytes on their way out) and takes a released buffer before allocating a
- * new one, so an upload allocates queueSize + 1 part buffers at most, whatever its length.
- */
-class PartPool {
-  readonly #free: Buffer[] = [];
-
-  constructor(readonly partSize: number) {}
-
-  release(part: Buffer): void {
-    // A short last part is a view of a whole part buffer: keep the whole one.
-    if (part.byteOffset === 0 && part.buffer.byteLength === this.partSize) {
-      this.#free.push(Buffer.from(part.buffer));
-    }
-  }
-
-  async *cut(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-    let part = this.#take();
-    let filled = 0;
-    for await (const chunk of source) {
-      let offset = 0;
-      while (offset < chunk.byteLength) {
-        const count = Math.min(this.partSize - filled, chunk.byteLength - offset);
-        part.set(chunk.subarray(offset, offset + count), filled);
-        filled += count;
-        offset += count;
-        if (filled === this.partSize) {
-          yield part;
-          part = this.#take();
-          filled = 0;
-        }
-      }
-    }
-    if (filled > 0) yield part.subarray(0, filled);
-  }
-
-  #take(): Buffer {
-    // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.partSize);
   }
 }

@@ -97,6 +97,13 @@ export {
   type LayoutOptions,
   type StorageLayout,
 } from '../storage/bucket-layout.js';
+// The streamed multipart-upload driver shared by the S3-compatible repository plugins.
+export {
+  putStreamInParts,
+  type MultipartUploadCalls,
+  type StartedMultipartUpload,
+  type StreamedUploadOptions,
+} from '../storage/multipart-upload.js';
 // Durable records the runtime keeps beside a repository's data.
 export {
   auxiliaryStoresIn,
