@@ -9,7 +9,7 @@ import {
   oneStorePerBucket,
   auxiliaryStoresIn,
 } from '../../src/plugin-api/index.js';
-import { BUCKET_NAME_PATTERN, PREFIX_PATTERN, resolveLayout } from '../../src/plugin-api/index.js';
+import { BUCKET_LAYOUT_OPTION_PROPERTIES, resolveLayout } from '../../src/plugin-api/index.js';
 import { MinioObjectStore } from './minio-object-store.js';
 
 export interface MinioRepositoryOptions {
@@ -130,35 +130,7 @@ export default definePlugin<'repository', MinioRepositoryOptions>({
           'Region of the buckets. Left out, the client asks each bucket for its region; new ' +
           'buckets are made in us-east-1.',
       },
-      bucket: {
-        type: 'string',
-        pattern: BUCKET_NAME_PATTERN,
-        description:
-          "Bucket of the entity's records. Defaults to Julee's per-entity names (documents, " +
-          'assemblies, assembly-specifications, knowledge-service-configs, ' +
-          'knowledge-service-queries, policies, document-policy-validations).',
-      },
-      content_bucket: {
-        type: 'string',
-        pattern: BUCKET_NAME_PATTERN,
-        description:
-          'Bucket of document content (document entity only). Defaults to documents-content, ' +
-          'or to `bucket` when the `repositories.default` entry names one bucket for all.',
-      },
-      prefix: {
-        type: 'string',
-        maxLength: 200,
-        pattern: PREFIX_PATTERN,
-        description:
-          'Key prefix (a folder such as "julee/prod") of every object. Defaults to none, or to ' +
-          'the entity name when the `repositories.default` entry names one bucket for all.',
-      },
-      create_bucket: {
-        type: 'boolean',
-        default: true,
-        description:
-          'Create missing buckets at start. When false, a missing bucket stops the start.',
-      },
+      ...BUCKET_LAYOUT_OPTION_PROPERTIES,
     },
     dependentRequired: {
       access_key: ['secret_key'],

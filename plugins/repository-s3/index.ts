@@ -9,7 +9,7 @@ import {
   oneStorePerBucket,
   auxiliaryStoresIn,
 } from '../../src/plugin-api/index.js';
-import { BUCKET_NAME_PATTERN, PREFIX_PATTERN, resolveLayout } from '../../src/plugin-api/index.js';
+import { BUCKET_LAYOUT_OPTION_PROPERTIES, resolveLayout } from '../../src/plugin-api/index.js';
 import { S3ObjectStore } from './s3-object-store.js';
 
 export interface S3RepositoryOptions {
@@ -123,35 +123,7 @@ export default definePlugin<'repository', S3RepositoryOptions>({
           'Address buckets as http://host/bucket rather than http://bucket.host. Defaults to ' +
           'true when an endpoint is set and false otherwise.',
       },
-      bucket: {
-        type: 'string',
-        pattern: BUCKET_NAME_PATTERN,
-        description:
-          "Bucket of the entity's records. Defaults to Julee's per-entity names (documents, " +
-          'assemblies, assembly-specifications, knowledge-service-configs, ' +
-          'knowledge-service-queries, policies, document-policy-validations).',
-      },
-      content_bucket: {
-        type: 'string',
-        pattern: BUCKET_NAME_PATTERN,
-        description:
-          'Bucket of document content (document entity only). Defaults to documents-content, ' +
-          'or to `bucket` when the `repositories.default` entry names one bucket for all.',
-      },
-      prefix: {
-        type: 'string',
-        maxLength: 200,
-        pattern: PREFIX_PATTERN,
-        description:
-          'Key prefix (a folder such as "julee/prod") of every object. Defaults to none, or to ' +
-          'the entity name when the `repositories.default` entry names one bucket for all.',
-      },
-      create_bucket: {
-        type: 'boolean',
-        default: true,
-        description:
-          'Create missing buckets at start. When false, a missing bucket stops the start.',
-      },
+      ...BUCKET_LAYOUT_OPTION_PROPERTIES,
     },
     dependentRequired: {
       access_key_id: ['secret_access_key'],

@@ -3,7 +3,7 @@ import {
   definePlugin,
   knowledgeSettings,
   PLUGIN_API_VERSION,
-  ProviderKnowledgeService,
+  knowledgeServiceInstance,
   type CommonKnowledgeOptions,
   type JsonSchema,
 } from '../../src/plugin-api/index.js';
@@ -92,14 +92,6 @@ export default definePlugin<'service', AnthropicServiceOptions>({
       prefill: options.prefill,
       logger: context.logger,
     });
-    const knowledge = new ProviderKnowledgeService(
-      provider,
-      knowledgeSettings(options, context, MAX_TEMPERATURE),
-    );
-    return {
-      knowledge,
-      stop: () => knowledge.stop(),
-      health: () => knowledge.health(),
-    };
+    return knowledgeServiceInstance(provider, knowledgeSettings(options, context, MAX_TEMPERATURE));
   },
 });

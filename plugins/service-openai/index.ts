@@ -4,7 +4,7 @@ import {
   InputError,
   knowledgeSettings,
   PLUGIN_API_VERSION,
-  ProviderKnowledgeService,
+  knowledgeServiceInstance,
   type CommonKnowledgeOptions,
   type JsonSchema,
 } from '../../src/plugin-api/index.js';
@@ -114,14 +114,6 @@ export default definePlugin<'service', OpenAIServiceOptions>({
       maxTokensField: options.max_tokens_field,
       logger: context.logger,
     });
-    const knowledge = new ProviderKnowledgeService(
-      provider,
-      knowledgeSettings(options, context, MAX_TEMPERATURE),
-    );
-    return {
-      knowledge,
-      stop: () => knowledge.stop(),
-      health: () => knowledge.health(),
-    };
+    return knowledgeServiceInstance(provider, knowledgeSettings(options, context, MAX_TEMPERATURE));
   },
 });

@@ -318,3 +318,19 @@ export class ProviderKnowledgeService implements KnowledgeService {
     };
   }
 }
+
+/**
+ * The plugin instance of a provider-backed knowledge service: the service, and its stop and
+ * health hooks. Service plugins return it (spread, when they add hooks of their own).
+ */
+export function knowledgeServiceInstance(
+  provider: KnowledgeProvider,
+  settings: KnowledgeServiceSettings,
+): {
+  knowledge: ProviderKnowledgeService;
+  stop(): Promise<void>;
+  health(): Promise<HealthReport>;
+} {
+  const knowledge = new ProviderKnowledgeService(provider, settings);
+  return { knowledge, stop: () => knowledge.stop(), health: () => knowledge.health() };
+}

@@ -54,6 +54,7 @@ export {
   type KnowledgeServiceErrorOptions,
 } from '../errors/knowledge-errors.js';
 export {
+  knowledgeServiceInstance,
   ProviderKnowledgeService,
   type KnowledgeServiceSettings,
 } from '../knowledge/provider-knowledge-service.js';
@@ -84,6 +85,7 @@ export {
 } from '../knowledge/streaming-upload-fetch.js';
 // The bucket layout shared by the S3-compatible repository plugins.
 export {
+  BUCKET_LAYOUT_OPTION_PROPERTIES,
   BUCKET_NAME_PATTERN,
   bucketHealth,
   compareUtf8,

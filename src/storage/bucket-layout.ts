@@ -119,3 +119,35 @@ export async function bucketHealth(
     };
   }
 }
+
+/** The option schemas of the layout options (LayoutOptions), shared by the s3 and minio plugins. */
+export const BUCKET_LAYOUT_OPTION_PROPERTIES = {
+  bucket: {
+    type: 'string',
+    pattern: BUCKET_NAME_PATTERN,
+    description:
+      "Bucket of the entity's records. Defaults to Julee's per-entity names (documents, " +
+      'assemblies, assembly-specifications, knowledge-service-configs, ' +
+      'knowledge-service-queries, policies, document-policy-validations).',
+  },
+  content_bucket: {
+    type: 'string',
+    pattern: BUCKET_NAME_PATTERN,
+    description:
+      'Bucket of document content (document entity only). Defaults to documents-content, ' +
+      'or to `bucket` when the `repositories.default` entry names one bucket for all.',
+  },
+  prefix: {
+    type: 'string',
+    maxLength: 200,
+    pattern: PREFIX_PATTERN,
+    description:
+      'Key prefix (a folder such as "julee/prod") of every object. Defaults to none, or to ' +
+      'the entity name when the `repositories.default` entry names one bucket for all.',
+  },
+  create_bucket: {
+    type: 'boolean',
+    default: true,
+    description: 'Create missing buckets at start. When false, a missing bucket stops the start.',
+  },
+} as const;
